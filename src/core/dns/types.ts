@@ -68,8 +68,14 @@ export type DnsAnswer<T extends RRType = RRType> =
       /** The CNAME chain followed to reach the records, first alias first (empty when none). */
       cnames: string[];
     }
-  | { kind: 'nxdomain'; secure: boolean; cnames: string[] }
-  | { kind: 'nodata'; secure: boolean; cnames: string[] }
+  | {
+      kind: 'nxdomain';
+      secure: boolean;
+      cnames: string[];
+      /** Negative-caching TTL from the authority SOA (RFC 2308 §5), when the server gave one. */
+      ttl?: number;
+    }
+  | { kind: 'nodata'; secure: boolean; cnames: string[]; ttl?: number }
   | { kind: 'error'; error: DnsErrorCode; detail: string };
 
 export interface ResolveOptions {
