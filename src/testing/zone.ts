@@ -14,9 +14,15 @@
 //   'SECURE'   — answers for this name carry the AD bit (DNSSEC-validated);
 //   'TRUNCATE' — the wire server sets TC over UDP so the client must retry over TCP (no effect in memory);
 //   { ttl: N } — TTL for this name's records and negative answers (default 300).
+//
+// Like a zone-file compiler, TXT strings longer than 255 bytes are split into several character-strings
+// (at character boundaries), AAAA text is put in canonical compressed form, and negative answers take
+// their TTL from the closest enclosing SOA in the zone, or from a synthesised one (RFC 2308 §5).
 
 import type { MxData, RRType, SoaData, TlsaData } from '../core/dns/types.js';
 import { normalizeName } from '../core/dns/types.js';
+import { MAX_CNAME_CHAIN } from '../core/dns/limits.js';
+import { SocketAddress } from 'node:net';
 
 export type ZoneMarker = 'TIMEOUT' | 'SERVFAIL' | 'REFUSED' | 'MALFORMED' | 'SECURE' | 'TRUNCATE';
 
@@ -47,6 +53,34 @@ export type ZoneLookup =
 
 export type ZoneValue = string | string[] | MxData | SoaData | TlsaData;
 
+/** One CNAME followed while walking the zone. */
+export interface ZoneCnameStep {
+  owner: string;
+  target: string;
+  ttl: number;
+  secure: boolean;
+}
+
+/**
+ * A query walked through the zone: the CNAMEs followed and how the walk ended at `owner`. `loop` means the
+ * chain came back to a name already in it; `too-long` means it passed MAX_CNAME_CHAIN.
+ */
+export interface ZoneWalk {
+  chain: ZoneCnameStep[];
+  owner: string;
+  end: ZoneLookup | { kind: 'loop' } | { kind: 'too-long' };
+}
+
+/** The SOA a server puts in the authority section of a negative answer. */
+export interface NegativeSoa {
+  owner: string;
+  ttl: number;
+  soa: SoaData;
+}
+
+/** A character-string holds at most 255 bytes (RFC 1035 §3.3). */
+const MAX_CHARACTER_STRING = 255;
+
 const FAIL_MARKERS = new Set(['TIMEOUT', 'SERVFAIL', 'REFUSED', 'MALFORMED']);
 
 /** A zone indexed by normalised owner name. */
@@ -68,6 +102,48 @@ export class Zone {
   /** True when the wire server should truncate UDP answers for this name. */
   truncates(name: string): boolean {
     return this.names.get(normalizeName(name))?.includes('TRUNCATE') ?? false;
+  }
+
+  /** Walks a query through the zone, following CNAMEs until records, a negative answer, a failure or a loop. */
+  walk(name: string, type: RRType): ZoneWalk {
+    const chain: ZoneCnameStep[] = [];
+    const seen = new Set<string>();
+    let current = normalizeName(name);
+    for (;;) {
+      const found = this.lookup(current, type);
+      if (found.kind !== 'cname') return { chain, owner: current, end: found };
+      seen.add(current);
+      chain.push({ owner: current, target: found.target, ttl: found.ttl, secure: found.secure });
+      if (seen.has(found.target)) return { chain, owner: found.target, end: { kind: 'loop' } };
+      if (chain.length > MAX_CNAME_CHAIN) return { chain, owner: found.target, end: { kind: 'too-long' } };
+      current = found.target;
+    }
+  }
+
+  /**
+   * The SOA for a negative answer about `name`: the closest enclosing name (itself included) with an SOA
+   * entry, else one synthesised at the root with TTL and minimum `fallbackTtl`. The negative TTL is
+   * min(ttl, soa.minimum) (RFC 2308 §5).
+   */
+  negativeSoa(name: string, fallbackTtl: number): NegativeSoa {
+    const labels = normalizeName(name).split('.');
+    for (let i = 0; i < labels.length; i++) {
+      const owner = labels.slice(i).join('.');
+      const entries = this.names.get(owner);
+      if (entries === undefined) continue;
+      const soa = this.lookup(owner, 'SOA');
+      if (soa.kind === 'records') return { owner, ttl: soa.ttl, soa: soa.values[0] as SoaData };
+    }
+    const soa: SoaData = {
+      mname: 'ns.zone.invalid',
+      rname: 'hostmaster.zone.invalid',
+      serial: 1,
+      refresh: 3600,
+      retry: 600,
+      expire: 86400,
+      minimum: fallbackTtl,
+    };
+    return { owner: '', ttl: fallbackTtl, soa };
   }
 
   /** Looks one name up for one type, without following CNAMEs (the caller follows them). */
@@ -106,13 +182,13 @@ function toValue(type: RRType, raw: unknown): ZoneValue {
     case 'A':
       return String(raw);
     case 'AAAA':
-      return String(raw).toLowerCase();
+      return canonicalIPv6(String(raw));
     case 'PTR':
     case 'CNAME':
     case 'NS':
       return normalizeName(String(raw));
     case 'TXT':
-      return Array.isArray(raw) ? raw.map(String) : [String(raw)];
+      return (Array.isArray(raw) ? raw.map(String) : [String(raw)]).flatMap(splitCharacterStrings);
     case 'MX': {
       if (Array.isArray(raw)) return { preference: Number(raw[0]), exchange: normalizeName(String(raw[1])) };
       const mx = raw as MxData;
@@ -136,4 +212,32 @@ function toValue(type: RRType, raw: unknown): ZoneValue {
       return { usage: tlsa.usage, selector: tlsa.selector, matchingType: tlsa.matchingType, data };
     }
   }
+}
+
+function canonicalIPv6(text: string): string {
+  try {
+    return new SocketAddress({ address: text, family: 'ipv6' }).address;
+  } catch {
+    return text.toLowerCase();
+  }
+}
+
+/** Splits a string into pieces of at most 255 UTF-8 bytes without cutting a character. */
+function splitCharacterStrings(text: string): string[] {
+  if (Buffer.byteLength(text) <= MAX_CHARACTER_STRING) return [text];
+  const pieces: string[] = [];
+  let piece = '';
+  let bytes = 0;
+  for (const char of text) {
+    const size = Buffer.byteLength(char);
+    if (bytes + size > MAX_CHARACTER_STRING) {
+      pieces.push(piece);
+      piece = '';
+      bytes = 0;
+    }
+    piece += char;
+    bytes += size;
+  }
+  pieces.push(piece);
+  return pieces;
 }
