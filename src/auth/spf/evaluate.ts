@@ -1,0 +1,467 @@
+// check_host() (RFC 7208 §4–§6): record selection, mechanism evaluation, include/redirect, processing
+// limits and the explanation. Records are parsed once (cached by text); the hot path compares pre-parsed
+// networks as integers and builds strings only for the final result.
+
+import type { DnsAnswer, DnsResolver } from '../../core/dns/types.js';
+import { systemClock } from '../../core/clock.js';
+import { addressTextMatches, formatIp, networkContains, parseIp, reverseName, type IpAddress } from './ip.js';
+import { SpfLookupBudget, MAX_MX_NAMES, MAX_PTR_NAMES } from './lookup-limits.js';
+import { expandDomainSpec, expandMacroString, isQueryableName, parseMacroString, type MacroContext } from './macro.js';
+import { isSpfRecordText, parseSpfRecord } from './record.js';
+import type {
+  MacroString,
+  SpfCheckInput,
+  SpfCheckOptions,
+  SpfMechanism,
+  SpfQualifier,
+  SpfReason,
+  SpfRecord,
+  SpfResult,
+  SpfResultCode,
+  SpfTrailEntry,
+} from './types.js';
+
+/** Used when a fail has no usable exp= and the caller gave no default (RFC 7208 §6.2). */
+export const DEFAULT_EXPLANATION = '%{c} is not one of %{d}\'s designated mail servers.';
+/** The whole check gives up with temperror after this long (RFC 7208 §4.6.4: allow at least 20 s). */
+export const DEFAULT_TIMEOUT_MS = 20_000;
+
+const QUALIFIER_RESULT: Record<SpfQualifier, SpfResultCode> = { '+': 'pass', '-': 'fail', '~': 'softfail', '?': 'neutral' };
+
+interface Ctx extends MacroContext {
+  budget: SpfLookupBudget;
+  trail: SpfTrailEntry[];
+  /** Validated PTR names of the client, computed on first use of %{p}. */
+  validatedNames: string[] | undefined;
+}
+
+/** What one check_host() level decided. Detail strings are built only on error paths. */
+interface Outcome {
+  code: SpfResultCode;
+  reason: SpfReason;
+  /** Where it was decided. */
+  domain: string;
+  detail?: string;
+  term?: string;
+  /** The record whose mechanism decided (its exp= explains a fail). */
+  record?: SpfRecord;
+}
+
+/** `macro-limit` marker for expansions that blew the bounds. */
+const TOO_BIG = Symbol('too-big');
+
+/**
+ * Runs check_host(ip, domain, sender) (RFC 7208 §4). Never throws: every outcome, including DNS
+ * failures, hostile records and an invalid `ip`, is an SpfResult. `helo` feeds `%{h}`, `receiver` `%{r}`.
+ */
+export async function checkHost(
+  ip: string,
+  domain: string,
+  sender: string,
+  options: SpfCheckOptions & { helo?: string; receiver?: string; identity?: 'mailfrom' | 'helo' },
+): Promise<SpfResult> {
+  const identity = options.identity ?? 'mailfrom';
+  const budget = new SpfLookupBudget(options.resolver, options.maxLookups, options.maxVoidLookups);
+  const trail: SpfTrailEntry[] = [];
+  const client = parseIp(ip);
+  const dom = stripDot(String(domain ?? ''));
+  const finish = (o: Outcome, explanation?: string): SpfResult => toResult(o, identity, dom, sender, budget, trail, explanation);
+  if (client === undefined) {
+    return finish({ code: 'permerror', reason: 'invalid-ip', domain: dom, detail: `"${String(ip).slice(0, 64)}" is not an IP address` });
+  }
+  const at = sender.lastIndexOf('@');
+  const clock = options.clock ?? systemClock;
+  const ctx: Ctx = {
+    sender,
+    local: at > 0 ? sender.slice(0, at) : 'postmaster',
+    senderDomain: at >= 0 ? sender.slice(at + 1) : sender,
+    helo: options.helo ?? '',
+    ip: client,
+    receiver: options.receiver ?? 'unknown',
+    now: () => clock.now(),
+    budget,
+    trail,
+    validatedNames: undefined,
+  };
+  const run = guarded(checkHostAt(ctx, dom.toLowerCase(), 0), dom);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const outcome = timeoutMs > 0 ? await withTimeout(run, timeoutMs, dom) : await run;
+  if (outcome.code !== 'fail') return finish(outcome);
+  const explanation = await guardedExplain(ctx, outcome, options.resolver, options.defaultExplanation ?? DEFAULT_EXPLANATION);
+  return finish(outcome, explanation);
+}
+
+/**
+ * Checks an SMTP transaction (RFC 7208 §2.3, §2.4): the MAIL FROM identity, or — for the null sender or
+ * `identity: 'helo'` — postmaster@HELO. A MAIL FROM without a local part uses `postmaster` (§4.3).
+ */
+export function checkSpf(input: SpfCheckInput, options: SpfCheckOptions): Promise<SpfResult> {
+  const helo = stripDot(String(input.helo ?? '').trim());
+  let raw = String(input.sender ?? '').trim();
+  if (raw.startsWith('<') && raw.endsWith('>')) raw = raw.slice(1, -1);
+  const identity = input.identity ?? 'mailfrom';
+  let sender: string;
+  let domain: string;
+  if (identity === 'helo' || raw === '') {
+    sender = `postmaster@${helo}`;
+    domain = helo;
+  } else {
+    const at = raw.lastIndexOf('@');
+    domain = at >= 0 ? raw.slice(at + 1) : raw;
+    sender = at > 0 ? raw : `postmaster@${domain}`;
+  }
+  return checkHost(input.ip, domain, sender, { ...options, helo, receiver: input.receiver, identity });
+}
+
+function stripDot(name: string): string {
+  return name.endsWith('.') ? name.slice(0, -1) : name;
+}
+
+/**
+ * §4.3: a domain that is not a multi-label FQDN with labels of 1..63 octets of visible ASCII
+ * (and not a domain literal, and not an IP address) gives `none` without any query.
+ */
+export function isValidSpfDomain(domain: string): boolean {
+  if (!isQueryableName(domain) || domain.indexOf('.') < 0) return false;
+  for (let i = 0; i < domain.length; i++) {
+    const c = domain.charCodeAt(i);
+    if (c <= 32 || c > 126 || c === 91 || c === 93) return false;
+  }
+  const top = domain.slice(domain.lastIndexOf('.') + 1);
+  return !/^\d+$/.test(top);
+}
+
+async function guarded(p: Promise<Outcome>, domain: string): Promise<Outcome> {
+  try {
+    return await p;
+  } catch (err) {
+    // A bug must fail safe: "try later", never an open door.
+    return { code: 'temperror', reason: 'dns-error', domain, detail: `internal error: ${String(err)}` };
+  }
+}
+
+async function withTimeout(p: Promise<Outcome>, ms: number, domain: string): Promise<Outcome> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<Outcome>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ code: 'temperror', reason: 'time-limit', domain, detail: `SPF check did not finish within ${ms} ms` }),
+      ms,
+    );
+    timer.unref?.();
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function dnsFailure(answer: Extract<DnsAnswer, { kind: 'error' }>, domain: string, what: string): Outcome {
+  const reason: SpfReason = answer.error === 'timeout' ? 'dns-timeout' : answer.error === 'servfail' ? 'dns-servfail' : 'dns-error';
+  return { code: 'temperror', reason, domain, detail: `DNS ${answer.error} looking up ${what}` };
+}
+
+function joinTxt(data: unknown): string {
+  if (!Array.isArray(data)) return String(data);
+  return data.length === 1 ? String(data[0]) : data.join('');
+}
+
+/** One check_host() level: select the record at `domain` and evaluate it (§4.3–§4.7). */
+async function checkHostAt(ctx: Ctx, domain: string, depth: number): Promise<Outcome> {
+  if (!isValidSpfDomain(domain)) {
+    return { code: 'none', reason: 'invalid-domain', domain, detail: `"${domain.slice(0, 300)}" is not a valid domain name (RFC 7208 §4.3)` };
+  }
+  const answer = await ctx.budget.resolve(domain, 'TXT', false);
+  if (answer.kind === 'error') return dnsFailure(answer, domain, `the SPF record of ${domain}`);
+  let found: string | undefined;
+  let count = 0;
+  if (answer.kind === 'records') {
+    for (const r of answer.records) {
+      const text = joinTxt(r.data);
+      if (isSpfRecordText(text)) {
+        count++;
+        found = text;
+      }
+    }
+  }
+  if (found === undefined) return { code: 'none', reason: 'no-record', domain, detail: `${domain} has no SPF record` };
+  if (count > 1) return { code: 'permerror', reason: 'multiple-records', domain, detail: `${domain} has ${count} SPF records (RFC 7208 §4.5)` };
+  const parsed = parseSpfRecord(found);
+  if (!parsed.ok) {
+    const e = parsed.error;
+    return { code: 'permerror', reason: 'syntax-error', domain, detail: `SPF record of ${domain}, offset ${e.offset}: ${e.message}` };
+  }
+  return evaluateRecord(ctx, parsed.value, domain, depth);
+}
+
+async function evaluateRecord(ctx: Ctx, record: SpfRecord, domain: string, depth: number): Promise<Outcome> {
+  const budget = ctx.budget;
+  for (const m of record.mechanisms) {
+    let matched: boolean;
+    let nested: SpfResultCode | undefined;
+    if (m.kind === 'all') {
+      matched = true;
+    } else if (m.kind === 'ip4' || m.kind === 'ip6') {
+      matched = networkContains(m.network, ctx.ip);
+    } else {
+      if (budget.chargeTerm()) return limitHit(ctx, domain, m.text, depth);
+      const r = await evaluateDnsMechanism(ctx, m as DnsMechanism, domain, depth);
+      if (typeof r !== 'boolean') {
+        if (r.code !== 'include-result') {
+          ctx.trail.push({ domain, term: m.text, matched: false, result: r.code, depth });
+          return r;
+        }
+        matched = r.matched;
+        nested = r.nested;
+      } else {
+        matched = r;
+      }
+      if (budget.voidExceeded) {
+        ctx.trail.push({ domain, term: m.text, matched: false, depth, note: 'void lookup' });
+        return {
+          code: 'permerror',
+          reason: 'void-lookup-limit',
+          domain,
+          term: m.text,
+          detail: `more than ${budget.maxVoids} DNS lookups returned no records (RFC 7208 §4.6.4)`,
+        };
+      }
+    }
+    const result = matched ? QUALIFIER_RESULT[m.qualifier] : nested;
+    ctx.trail.push(result === undefined ? { domain, term: m.text, matched, depth } : { domain, term: m.text, matched, result, depth });
+    if (matched) return { code: QUALIFIER_RESULT[m.qualifier], reason: 'matched-mechanism', domain, term: m.text, record };
+  }
+  const redirect = record.redirect;
+  if (redirect === undefined) return { code: 'neutral', reason: 'default-neutral', domain };
+  if (budget.chargeTerm()) return limitHit(ctx, domain, redirect.text, depth);
+  const target = await expandTarget(ctx, redirect.value, domain);
+  if (target === TOO_BIG) return macroLimit(domain, redirect.text);
+  const inner = await checkHostAt(ctx, target, depth + 1);
+  ctx.trail.push({ domain, term: redirect.text, matched: true, result: inner.code, depth });
+  if (inner.code === 'none') {
+    return { code: 'permerror', reason: 'redirect-none', domain, term: redirect.text, detail: `redirect target ${target.slice(0, 300)} has no SPF record (RFC 7208 §6.1)` };
+  }
+  return inner;
+}
+
+function limitHit(ctx: Ctx, domain: string, term: string, depth: number): Outcome {
+  ctx.trail.push({ domain, term, matched: false, depth, note: 'lookup limit' });
+  return {
+    code: 'permerror',
+    reason: 'lookup-limit',
+    domain,
+    term,
+    detail: `more than ${ctx.budget.maxTerms} DNS-querying mechanisms and modifiers (RFC 7208 §4.6.4)`,
+  };
+}
+
+function macroLimit(domain: string, term: string): Outcome {
+  return { code: 'permerror', reason: 'macro-limit', domain, term, detail: `macro expansion of "${term.slice(0, 100)}" exceeds mailflow's size bounds` };
+}
+
+type DnsMechanism = Extract<SpfMechanism, { kind: 'include' | 'a' | 'mx' | 'ptr' | 'exists' }>;
+
+type IncludeResult = { code: 'include-result'; matched: boolean; nested: SpfResultCode };
+
+/** Expands a domain-spec, resolving %{p} first when needed. */
+async function expandTarget(ctx: Ctx, ms: MacroString, domain: string): Promise<string | typeof TOO_BIG> {
+  if (ms.needsPtr) ctx.ptrName = await validatedName(ctx, domain);
+  const name = expandDomainSpec(ms, domain, ctx);
+  return name === undefined ? TOO_BIG : name;
+}
+
+async function evaluateDnsMechanism(
+  ctx: Ctx,
+  m: DnsMechanism,
+  domain: string,
+  depth: number,
+): Promise<boolean | Outcome | IncludeResult> {
+  let target = domain;
+  if (m.domain !== undefined) {
+    const t = await expandTarget(ctx, m.domain, domain);
+    if (t === TOO_BIG) return macroLimit(domain, m.text);
+    target = t;
+  }
+  switch (m.kind) {
+    case 'include': {
+      const inner = await checkHostAt(ctx, target, depth + 1);
+      switch (inner.code) {
+        case 'pass':
+          return { code: 'include-result', matched: true, nested: 'pass' };
+        case 'fail':
+        case 'softfail':
+        case 'neutral':
+          return { code: 'include-result', matched: false, nested: inner.code };
+        case 'none':
+          return { code: 'permerror', reason: 'include-none', domain, term: m.text, detail: `include target ${target.slice(0, 300)} has no SPF record (RFC 7208 §5.2)` };
+        default:
+          return inner;
+      }
+    }
+    case 'a':
+      if (!isQueryableName(target)) return false; // §4.8: not a name, so nothing to match
+      return addressesMatch(ctx, target, m.cidr4, m.cidr6, true);
+    case 'mx':
+      return evaluateMx(ctx, target, m.cidr4, m.cidr6, domain, m.text);
+    case 'ptr':
+      return evaluatePtr(ctx, target);
+    case 'exists': {
+      if (!isQueryableName(target)) return false;
+      const answer = await ctx.budget.resolve(target, 'A', true);
+      if (answer.kind === 'error') return dnsFailure(answer, domain, `${target} for ${m.text}`);
+      return answer.kind === 'records' && answer.records.length > 0;
+    }
+  }
+}
+
+/** True when `name` has an A (IPv4 client) or AAAA (IPv6 client) record within the prefix (§5.3). */
+async function addressesMatch(ctx: Ctx, name: string, cidr4: number, cidr6: number, countVoid: boolean): Promise<boolean | Outcome> {
+  const v4 = ctx.ip.family === 4;
+  const answer = await ctx.budget.resolve(name, v4 ? 'A' : 'AAAA', countVoid);
+  if (answer.kind === 'error') return dnsFailure(answer, name, `the addresses of ${name}`);
+  if (answer.kind !== 'records') return false;
+  const prefix = v4 ? cidr4 : cidr6;
+  for (const r of answer.records) if (addressTextMatches(r.data as string, ctx.ip, prefix)) return true;
+  return false;
+}
+
+/** `mx` (§5.4): up to 10 MX names (more is a permerror, §4.6.4), each name's A/AAAA against the client. */
+async function evaluateMx(ctx: Ctx, target: string, cidr4: number, cidr6: number, domain: string, term: string): Promise<boolean | Outcome> {
+  if (!isQueryableName(target)) return false;
+  const answer = await ctx.budget.resolve(target, 'MX', true);
+  if (answer.kind === 'error') return dnsFailure(answer, domain, `the MX records of ${target}`);
+  if (answer.kind !== 'records') return false;
+  if (answer.records.length > MAX_MX_NAMES) {
+    return {
+      code: 'permerror',
+      reason: 'mx-limit',
+      domain,
+      term,
+      detail: `${target} has ${answer.records.length} MX records; at most ${MAX_MX_NAMES} may be looked up (RFC 7208 §4.6.4)`,
+    };
+  }
+  for (const r of answer.records) {
+    const exchange = (r.data as { exchange: string }).exchange;
+    if (!exchange || !isQueryableName(exchange)) continue; // null MX (RFC 7505) or unusable name
+    const hit = await addressesMatch(ctx, exchange, cidr4, cidr6, false);
+    if (hit !== false) return hit;
+  }
+  return false;
+}
+
+/** The client's PTR names (first 10), or undefined on a DNS error / no answer. */
+async function ptrNames(ctx: Ctx, countVoid: boolean): Promise<string[] | undefined> {
+  const answer = await ctx.budget.resolve(reverseName(ctx.ip), 'PTR', countVoid);
+  if (answer.kind !== 'records') return undefined;
+  const names: string[] = [];
+  for (const r of answer.records) {
+    if (names.length >= MAX_PTR_NAMES) {
+      ctx.trail.push({ domain: reverseName(ctx.ip), term: 'ptr', matched: false, depth: 0, note: `ptr-limit: ${answer.records.length - MAX_PTR_NAMES} PTR names ignored (RFC 7208 §4.6.4)` });
+      break;
+    }
+    names.push(stripDot(String(r.data).toLowerCase()));
+  }
+  return names;
+}
+
+/** True when one of the client's A/AAAA records for `name` is the client address (forward confirmation). */
+async function confirms(ctx: Ctx, name: string): Promise<boolean> {
+  if (!isQueryableName(name)) return false;
+  const r = await addressesMatch(ctx, name, 32, 128, false);
+  return r === true; // §5.5: a DNS error skips this name
+}
+
+function isAtOrUnder(name: string, target: string): boolean {
+  return name === target || (name.length > target.length && name.endsWith(target) && name.charCodeAt(name.length - target.length - 1) === 46);
+}
+
+/** `ptr` (§5.5): a validated PTR name at or under the target. PTR lookup errors mean no match. */
+async function evaluatePtr(ctx: Ctx, target: string): Promise<boolean> {
+  const names = await ptrNames(ctx, true);
+  if (names === undefined) return false;
+  const t = target.toLowerCase();
+  for (const name of names) {
+    if (isAtOrUnder(name, t) && (await confirms(ctx, name))) return true;
+  }
+  return false;
+}
+
+/** `%{p}` (§7.3): the validated name equal to `domain`, else one under it, else any, else 'unknown'. */
+async function validatedName(ctx: Ctx, domain: string): Promise<string> {
+  if (ctx.validatedNames === undefined) {
+    const names = (await ptrNames(ctx, false)) ?? [];
+    const valid: string[] = [];
+    for (const name of names) if (await confirms(ctx, name)) valid.push(name);
+    ctx.validatedNames = valid;
+  }
+  const d = domain.toLowerCase();
+  const valid = ctx.validatedNames;
+  return valid.find((n) => n === d) ?? valid.find((n) => isAtOrUnder(n, d)) ?? valid[0] ?? 'unknown';
+}
+
+async function guardedExplain(ctx: Ctx, outcome: Outcome, resolver: DnsResolver, fallback: string): Promise<string> {
+  try {
+    const text = await explain(ctx, outcome, resolver);
+    if (text !== undefined) return text;
+  } catch {
+    // §6.2: any problem with the explanation means the default one.
+  }
+  const parsed = parseMacroString(fallback, { explanation: true });
+  if (!parsed.ok) return fallback;
+  return expandMacroString(parsed.value, outcome.domain, ctx) ?? fallback;
+}
+
+/**
+ * §6.2: the exp= of the record that decided, fetched only now (after the result, outside the limits),
+ * one TXT record, valid ASCII macro text; anything else gives undefined (use the default).
+ */
+async function explain(ctx: Ctx, outcome: Outcome, resolver: DnsResolver): Promise<string | undefined> {
+  const exp = outcome.record?.exp;
+  if (exp === undefined) return undefined;
+  if (exp.value.needsPtr) ctx.ptrName = await validatedName(ctx, outcome.domain);
+  const target = expandDomainSpec(exp.value, outcome.domain, ctx);
+  if (target === undefined || !isQueryableName(target)) return undefined;
+  const answer = await resolver.resolve(target, 'TXT');
+  if (answer.kind !== 'records' || answer.records.length !== 1) return undefined;
+  const parsed = parseMacroString(joinTxt(answer.records[0]!.data), { explanation: true });
+  if (!parsed.ok) return undefined;
+  if (parsed.value.needsPtr) ctx.ptrName = await validatedName(ctx, outcome.domain);
+  return expandMacroString(parsed.value, outcome.domain, ctx);
+}
+
+function toResult(
+  o: Outcome,
+  identity: 'mailfrom' | 'helo',
+  domain: string,
+  sender: string,
+  budget: SpfLookupBudget,
+  trail: SpfTrailEntry[],
+  explanation: string | undefined,
+): SpfResult {
+  const result: SpfResult = {
+    result: o.code,
+    reason: o.reason,
+    detail: o.detail ?? describe(o),
+    identity,
+    domain,
+    sender,
+    lookups: budget.terms,
+    voidLookups: budget.voids,
+    trail,
+  };
+  if (o.term !== undefined) result.mechanism = o.term;
+  if (explanation !== undefined) result.explanation = explanation;
+  return result;
+}
+
+function describe(o: Outcome): string {
+  if (o.reason === 'matched-mechanism') return `"${o.term ?? ''}" in the SPF record of ${o.domain} matched: ${o.code}`;
+  if (o.reason === 'default-neutral') return `no mechanism in the SPF record of ${o.domain} matched (RFC 7208 §4.7)`;
+  return `${o.reason} at ${o.domain}`;
+}
+
+/** The client address as the macros and headers print it (RFC 5952 for IPv6); undefined when invalid. */
+export function canonicalClientIp(ip: string): string | undefined {
+  const parsed: IpAddress | undefined = parseIp(ip);
+  return parsed === undefined ? undefined : formatIp(parsed);
+}
