@@ -406,9 +406,21 @@ async function guardedExplain(ctx: Ctx, outcome: Outcome, resolver: DnsResolver,
   } catch {
     // §6.2: any problem with the explanation means the default one.
   }
-  const parsed = parseMacroString(fallback, { explanation: true });
-  if (!parsed.ok) return fallback;
-  return expandMacroString(parsed.value, outcome.domain, ctx) ?? fallback;
+  const parsed = parsedDefault(fallback);
+  if (parsed === undefined) return fallback;
+  return expandMacroString(parsed, outcome.domain, ctx) ?? fallback;
+}
+
+/** Default explanations are few and reused: parse each once (bounded, like the record cache). */
+const defaultExplanations = new Map<string, MacroString | undefined>();
+
+function parsedDefault(text: string): MacroString | undefined {
+  if (defaultExplanations.has(text)) return defaultExplanations.get(text);
+  const parsed = parseMacroString(text, { explanation: true });
+  const value = parsed.ok ? parsed.value : undefined;
+  if (defaultExplanations.size >= 100) defaultExplanations.clear();
+  defaultExplanations.set(text, value);
+  return value;
 }
 
 /**
