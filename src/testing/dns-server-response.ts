@@ -12,6 +12,9 @@ import { answerFromWalk } from './zone-resolver.js';
 /** Classic DNS UDP limit when the query has no EDNS0 OPT (RFC 1035 §4.2.1). */
 const CLASSIC_UDP_LIMIT = 512;
 
+/** The two-byte TCP length prefix bounds every message (RFC 1035 §4.2.2). */
+const MAX_TCP_MESSAGE = 65_535;
+
 /** What the server decided to send for one query. */
 export type ZoneResponse = { kind: 'message'; message: Buffer } | { kind: 'silence' };
 
@@ -72,6 +75,7 @@ export function zoneResponse(zone: Zone, query: DecodedPacket, raw: Buffer, tran
   if (transport === 'udp' && full.kind === 'message' && full.message.length > udpLimit) {
     return message(RCODE.NOERROR, { flags: dnsPacket.TRUNCATED_RESPONSE });
   }
+  if (full.kind === 'message' && full.message.length > MAX_TCP_MESSAGE) return message(RCODE.SERVFAIL);
   return full;
 }
 

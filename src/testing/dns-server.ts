@@ -15,6 +15,8 @@ export interface ReceivedQuery {
   name: string;
   type: string;
   transport: 'udp' | 'tcp';
+  /** Where the query came from. */
+  from: { address: string; port: number };
   /** The EDNS0 DO bit was set. */
   dnssecOk: boolean;
   /** The whole query as received. */
@@ -49,7 +51,7 @@ export class TestDnsServer {
   ) {
     this.zone = zone;
     udp.on('message', (message, remote) => {
-      this.handle(message, 'udp', (bytes) => udp.send(bytes, remote.port, remote.address));
+      this.handle(message, 'udp', remote, (bytes) => udp.send(bytes, remote.port, remote.address));
     });
     tcp.on('connection', (socket) => this.serveTcp(socket));
   }
@@ -112,7 +114,12 @@ export class TestDnsServer {
     ]);
   }
 
-  private handle(raw: Buffer, transport: 'udp' | 'tcp', send: (bytes: Buffer) => void): void {
+  private handle(
+    raw: Buffer,
+    transport: 'udp' | 'tcp',
+    from: { address: string; port: number },
+    send: (bytes: Buffer) => void,
+  ): void {
     let packet: DecodedPacket;
     try {
       packet = dnsPacket.decode(raw);
@@ -127,6 +134,7 @@ export class TestDnsServer {
       name: question === undefined || question.name === '.' ? '' : question.name,
       type: question?.type ?? '',
       transport,
+      from: { address: from.address, port: from.port },
       dnssecOk: opt !== undefined && (opt.flags & dnsPacket.DNSSEC_OK) !== 0,
       raw,
       packet,
@@ -155,7 +163,8 @@ export class TestDnsServer {
         if (buffered.length < 2 + length) break;
         const message = Buffer.from(buffered.subarray(2, 2 + length));
         buffered = buffered.subarray(2 + length);
-        this.handle(message, 'tcp', (bytes) => {
+        const from = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+        this.handle(message, 'tcp', from, (bytes) => {
           if (!socket.destroyed) socket.write(bytes);
         });
       }
