@@ -1,0 +1,15 @@
+// The mailflow library: each standard is a module whose I/O (DNS resolver, clock) is passed in.
+// The package export `mailflow/testing` holds the test doubles.
+
+export * from './core/dns/types.js';
+export { MAX_CNAME_CHAIN } from './core/dns/limits.js';
+export { type Clock, systemClock, ManualClock } from './core/clock.js';
+export { CachingResolver } from './core/dns/cache.js';
+export {
+  createResolver,
+  resolveServerList,
+  WireResolver,
+  type CreateResolverOptions,
+  type WireResolverOptions,
+} from './adapters/dns/index.js';
+export * from './auth/spf/index.js';
