@@ -147,7 +147,6 @@ async function withTimeout(p: Promise<Outcome>, ms: number, domain: string): Pro
       () => resolve({ code: 'temperror', reason: 'time-limit', domain, detail: `SPF check did not finish within ${ms} ms` }),
       ms,
     );
-    timer.unref?.();
   });
   try {
     return await Promise.race([p, timeout]);

@@ -9,7 +9,6 @@ import type { SpfCheckInput, SpfResult } from './types.js';
 const MAX_COMMENT = 200;
 
 function clean(text: string, max = MAX_COMMENT): string {
-  // eslint-disable-next-line no-control-regex
   const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/[^\u0020-\u007e]/g, '?');
   return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
 }

@@ -82,6 +82,11 @@ function parseUncached(text: string): SpfParseResult {
     const term = text.slice(i, end);
     const offset = i;
     i = end;
+    for (let k = 0; k < term.length; k++) {
+      const c = term.charCodeAt(k);
+      if (c > 126) return err('non-ascii', `non-ASCII character at offset ${offset + k}: SPF records are 7-bit ASCII (RFC 7208 §3.1)`, offset + k);
+      if (c < 33) return err('invalid-character', `control character 0x${c.toString(16).padStart(2, '0')} at offset ${offset + k}: terms are separated by spaces only (RFC 7208 §4.6.1)`, offset + k);
+    }
     const mod = MODIFIER.exec(term);
     if (mod) {
       const name = mod[1]!.toLowerCase();
