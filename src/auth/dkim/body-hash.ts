@@ -1,0 +1,245 @@
+// Streaming body canonicalization and hashing (RFC 6376 §3.4.3, §3.4.4, §3.7 with l=). Body chunks go in,
+// a hash comes out; memory stays constant whatever the body size. Trailing empty lines are the one thing
+// that needs look-ahead: line ends are counted, not buffered, and written only when more content follows.
+
+import { createHash, type Hash } from 'node:crypto';
+import type { CanonicalizationAlgorithm } from './canonicalize.js';
+
+export type BodyHashAlgorithm = 'sha256' | 'sha1';
+
+const CR = 0x0d;
+const LF = 0x0a;
+const SP = 0x20;
+const HTAB = 0x09;
+
+/** Output is collected in blocks of this size before it is hashed: large updates are cheaper than many. */
+const OUTPUT_BLOCK_BYTES = 64 * 1024;
+/** A block of CRLFs, so a long run of held empty lines is written in a few large pieces. */
+const CRLF_BLOCK = Buffer.from('\r\n'.repeat(4096));
+
+/** Receives canonical body bytes. The buffer is only valid during the call. */
+export type BodySink = (data: Buffer) => void;
+
+/**
+ * Canonicalizes a body given in chunks (CRLF line ends) and passes the canonical bytes to `sink`.
+ * Call `push` per chunk and `end` once. A CR at the end of a chunk is held until the next chunk shows
+ * whether it starts a CRLF.
+ */
+export class BodyCanonicalizer {
+  private heldLineEnds = 0;
+  private heldCR = false;
+  private heldSpace = false;
+  private wroteContent = false;
+  private readonly block = Buffer.allocUnsafe(OUTPUT_BLOCK_BYTES);
+  private used = 0;
+
+  constructor(
+    readonly algorithm: CanonicalizationAlgorithm,
+    private readonly sink: BodySink,
+  ) {}
+
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    if (this.algorithm === 'simple') this.pushSimple(chunk);
+    else this.pushRelaxed(chunk);
+  }
+
+  /** Finishes the body: drops trailing empty lines and ends non-empty (or, for simple, any) body with CRLF. */
+  end(): void {
+    if (this.heldCR) {
+      // A lone CR at the very end is content, not a line end.
+      this.heldCR = false;
+      this.writeContentStart();
+      this.writeByte(CR);
+    }
+    if (this.algorithm === 'simple' || this.wroteContent) this.writeBytes(CRLF_BLOCK, 0, 2);
+    this.flush();
+  }
+
+  // simple: content passes through as it is; only the trailing run of CRLFs in a chunk is held back.
+  private pushSimple(chunk: Buffer): void {
+    let start = 0;
+    if (this.heldCR) {
+      this.heldCR = false;
+      if (chunk[0] === LF) {
+        this.heldLineEnds++;
+        start = 1;
+      } else {
+        this.writeContentStart();
+        this.writeByte(CR);
+      }
+    }
+    let end = chunk.length;
+    let trailingCR = false;
+    if (end > start && chunk[end - 1] === CR) {
+      trailingCR = true;
+      end--;
+    }
+    let trailingLineEnds = 0;
+    while (end - start >= 2 && chunk[end - 1] === LF && chunk[end - 2] === CR) {
+      end -= 2;
+      trailingLineEnds++;
+    }
+    if (end > start) {
+      this.writeContentStart();
+      this.writeBytes(chunk, start, end);
+      this.heldLineEnds = trailingLineEnds;
+    } else {
+      this.heldLineEnds += trailingLineEnds;
+    }
+    this.heldCR = trailingCR;
+  }
+
+  // relaxed: whitespace runs become one SP (dropped at line end), line ends are held until content follows.
+  private pushRelaxed(chunk: Buffer): void {
+    const length = chunk.length;
+    let i = 0;
+    if (this.heldCR) {
+      this.heldCR = false;
+      if (chunk[0] === LF) {
+        this.heldSpace = false;
+        this.heldLineEnds++;
+        i = 1;
+      } else {
+        this.writeContentStart();
+        this.writeByte(CR);
+      }
+    }
+    const block = this.block;
+    for (; i < length; i++) {
+      const c = chunk[i] as number;
+      if (c === SP || c === HTAB) {
+        this.heldSpace = true;
+        continue;
+      }
+      if (c === CR) {
+        if (i + 1 < length) {
+          if (chunk[i + 1] === LF) {
+            this.heldSpace = false;
+            this.heldLineEnds++;
+            i++;
+            continue;
+          }
+        } else {
+          this.heldCR = true;
+          continue;
+        }
+      }
+      if (this.heldLineEnds > 0 || this.heldSpace || this.used === OUTPUT_BLOCK_BYTES) this.writeContentStart();
+      block[this.used++] = c;
+      this.wroteContent = true;
+    }
+  }
+
+  /** Writes what is held before content: line ends, then (relaxed) the single space. */
+  private writeContentStart(): void {
+    while (this.heldLineEnds > 0) {
+      const n = Math.min(this.heldLineEnds, CRLF_BLOCK.length / 2);
+      this.writeBytes(CRLF_BLOCK, 0, n * 2);
+      this.heldLineEnds -= n;
+    }
+    if (this.heldSpace) {
+      this.heldSpace = false;
+      this.writeByte(SP);
+    }
+    if (this.used === OUTPUT_BLOCK_BYTES) this.flush();
+    this.wroteContent = true;
+  }
+
+  private writeByte(c: number): void {
+    if (this.used === OUTPUT_BLOCK_BYTES) this.flush();
+    this.block[this.used++] = c;
+  }
+
+  private writeBytes(source: Buffer, start: number, end: number): void {
+    const length = end - start;
+    if (length >= OUTPUT_BLOCK_BYTES / 2) {
+      // Large pieces go straight to the sink, without a copy.
+      this.flush();
+      this.sink(source.subarray(start, end));
+      return;
+    }
+    if (this.used + length > OUTPUT_BLOCK_BYTES) this.flush();
+    source.copy(this.block, this.used, start, end);
+    this.used += length;
+  }
+
+  private flush(): void {
+    if (this.used === 0) return;
+    this.sink(this.block.subarray(0, this.used));
+    this.used = 0;
+  }
+}
+
+export interface BodyHashResult {
+  /** The hash of the first `hashedLength` canonical octets. */
+  hash: Buffer;
+  /** Octets hashed: min(limit, canonicalLength). */
+  hashedLength: number;
+  /** Octets in the whole canonical body, l= or not. */
+  canonicalLength: number;
+}
+
+/**
+ * Hashes a body in chunks: canonicalizes, hashes up to `limit` canonical octets (the l= tag) and counts
+ * the rest, so a caller can tell how much of the body the signature does not cover.
+ */
+export class BodyHasher {
+  private readonly hash: Hash;
+  private readonly canonicalizer: BodyCanonicalizer;
+  private canonicalLength = 0;
+  private hashedLength = 0;
+  private result: BodyHashResult | undefined;
+
+  constructor(
+    canonicalization: CanonicalizationAlgorithm,
+    algorithm: BodyHashAlgorithm,
+    private readonly limit: number = Infinity,
+  ) {
+    this.hash = createHash(algorithm);
+    this.canonicalizer = new BodyCanonicalizer(canonicalization, (data) => this.take(data));
+  }
+
+  update(chunk: Buffer): void {
+    this.canonicalizer.push(chunk);
+  }
+
+  /** Ends the body and returns the hash; later calls return the same result. */
+  digest(): BodyHashResult {
+    if (this.result === undefined) {
+      this.canonicalizer.end();
+      this.result = { hash: this.hash.digest(), hashedLength: this.hashedLength, canonicalLength: this.canonicalLength };
+    }
+    return this.result;
+  }
+
+  private take(data: Buffer): void {
+    this.canonicalLength += data.length;
+    if (this.hashedLength >= this.limit) return;
+    const room = this.limit - this.hashedLength;
+    const piece = data.length <= room ? data : data.subarray(0, room);
+    this.hash.update(piece);
+    this.hashedLength += piece.length;
+  }
+}
+
+/** Hashes a whole body held in memory (a convenience over BodyHasher). */
+export function hashBody(
+  body: Buffer,
+  canonicalization: CanonicalizationAlgorithm,
+  algorithm: BodyHashAlgorithm,
+  limit?: number,
+): BodyHashResult {
+  const hasher = new BodyHasher(canonicalization, algorithm, limit);
+  hasher.update(body);
+  return hasher.digest();
+}
+
+/** Canonicalizes a whole body held in memory (for tests and tools; hashing uses the streaming path). */
+export function canonicalizeBody(body: Buffer, canonicalization: CanonicalizationAlgorithm): Buffer {
+  const parts: Buffer[] = [];
+  const canonicalizer = new BodyCanonicalizer(canonicalization, (data) => parts.push(Buffer.from(data)));
+  canonicalizer.push(body);
+  canonicalizer.end();
+  return Buffer.concat(parts);
+}

@@ -1,0 +1,163 @@
+// Header canonicalization (RFC 6376 §3.4.1, §3.4.2) on raw bytes, and selection of the header fields a
+// signature covers (§5.4.2). Shared with ARC (RFC 8617 §5.1), which uses the same algorithms.
+
+import type { HeaderField } from '../../core/message/headers.js';
+
+export type CanonicalizationAlgorithm = 'simple' | 'relaxed';
+
+export interface Canonicalization {
+  header: CanonicalizationAlgorithm;
+  body: CanonicalizationAlgorithm;
+}
+
+const CR = 0x0d;
+const LF = 0x0a;
+const SP = 0x20;
+const HTAB = 0x09;
+const COLON = 0x3a;
+
+/**
+ * Parses a c= value: `header[/body]`, body defaulting to simple and a missing tag to simple/simple
+ * (RFC 6376 §3.5). Case-insensitive. Returns undefined for an unknown algorithm.
+ */
+export function parseCanonicalization(value: string | undefined): Canonicalization | undefined {
+  if (value === undefined) return { header: 'simple', body: 'simple' };
+  const parts = value.toLowerCase().split('/');
+  if (parts.length > 2) return undefined;
+  const header = parts[0];
+  const body = parts[1] ?? 'simple';
+  if ((header !== 'simple' && header !== 'relaxed') || (body !== 'simple' && body !== 'relaxed')) return undefined;
+  return { header, body };
+}
+
+export function formatCanonicalization(c: Canonicalization): string {
+  return `${c.header}/${c.body}`;
+}
+
+/**
+ * Canonicalizes one header field's raw bytes (without its final CRLF). `simple` returns the bytes as they
+ * are; `relaxed` lower-cases the name, unfolds, turns whitespace runs into one space and trims around the
+ * colon and at the end. Both append CRLF unless `crlf` is false (the signature's own field, §3.7).
+ */
+export function canonicalizeHeaderField(raw: Buffer, algorithm: CanonicalizationAlgorithm, crlf = true): Buffer {
+  if (algorithm === 'simple') return crlf ? Buffer.concat([raw, CRLF_BYTES]) : raw;
+  return canonicalizeRelaxedHeader(raw, crlf);
+}
+
+const CRLF_BYTES = Buffer.from('\r\n');
+
+function canonicalizeRelaxedHeader(raw: Buffer, crlf: boolean): Buffer {
+  const out = Buffer.allocUnsafe(raw.length + 2);
+  let n = 0;
+  let colon = raw.indexOf(COLON);
+  if (colon === -1) colon = raw.length; // a malformed field: canonicalize it all as a name
+  let nameEnd = colon;
+  while (nameEnd > 0 && (raw[nameEnd - 1] === SP || raw[nameEnd - 1] === HTAB)) nameEnd--;
+  for (let i = 0; i < nameEnd; i++) {
+    const c = raw[i] as number;
+    out[n++] = c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
+  }
+  if (colon < raw.length) {
+    out[n++] = COLON;
+    let pendingSpace = false;
+    let wroteValue = false;
+    const end = raw.length;
+    for (let i = colon + 1; i < end; i++) {
+      const c = raw[i] as number;
+      if (c === CR && raw[i + 1] === LF) {
+        i++; // unfold: CRLF inside a field is always followed by whitespace
+        continue;
+      }
+      if (c === SP || c === HTAB) {
+        if (wroteValue) pendingSpace = true;
+        continue;
+      }
+      if (pendingSpace) {
+        out[n++] = SP;
+        pendingSpace = false;
+      }
+      out[n++] = c;
+      wroteValue = true;
+    }
+  }
+  if (crlf) {
+    out[n++] = CR;
+    out[n++] = LF;
+  }
+  return out.subarray(0, n);
+}
+
+/**
+ * Blanks a value region `[start, end)` of a raw field (the b= value with its surrounding whitespace,
+ * RFC 6376 §3.7), keeping every other byte.
+ */
+export function blankTagValue(raw: Buffer, start: number, end: number): Buffer {
+  return Buffer.concat([raw.subarray(0, start), raw.subarray(end)]);
+}
+
+/**
+ * An index of header fields by lower-case name, for picking the instances an h= list covers. Fields are
+ * picked from the bottom up, each instance once; a name with no instance left picks nothing (the "null
+ * string", which is how over-signing works). RFC 6376 §5.4.2.
+ */
+export class HeaderIndex {
+  private readonly byName = new Map<string, number[]>();
+
+  constructor(readonly fields: readonly HeaderField[]) {
+    fields.forEach((field, index) => {
+      if (field.malformed !== undefined) return;
+      const list = this.byName.get(field.lowerName);
+      if (list === undefined) this.byName.set(field.lowerName, [index]);
+      else list.push(index);
+    });
+  }
+
+  /** How many instances of `lowerName` the message has. */
+  count(lowerName: string): number {
+    return this.byName.get(lowerName)?.length ?? 0;
+  }
+
+  /** Positions of the instances of `lowerName`, top first. */
+  positions(lowerName: string): readonly number[] {
+    return this.byName.get(lowerName) ?? [];
+  }
+
+  /**
+   * Picks, for each name in `names` (any case), the next instance from the bottom, skipping `exclude`
+   * (the signature field itself). Returns field positions in h= order; absent instances are left out.
+   */
+  select(names: readonly string[], exclude = -1): number[] {
+    const used = new Map<string, number>();
+    const picked: number[] = [];
+    for (const name of names) {
+      const lower = name.toLowerCase();
+      const list = this.byName.get(lower);
+      if (list === undefined) continue;
+      let next = used.get(lower) ?? list.length - 1;
+      if (next >= 0 && list[next] === exclude) next--;
+      if (next < 0) {
+        used.set(lower, -1);
+        continue;
+      }
+      picked.push(list[next] as number);
+      used.set(lower, next - 1);
+    }
+    return picked;
+  }
+}
+
+/**
+ * The header hash input (RFC 6376 §3.7): the picked fields canonicalized in h= order, then the signature's
+ * own field with its b= value blanked, canonicalized, without the final CRLF.
+ */
+export function headerHashInput(
+  fields: readonly HeaderField[],
+  picked: readonly number[],
+  ownFieldBlanked: Buffer,
+  algorithm: CanonicalizationAlgorithm,
+): Buffer {
+  const parts: Buffer[] = [];
+  for (const position of picked) parts.push(canonicalizeHeaderField((fields[position] as HeaderField).raw, algorithm));
+  parts.push(canonicalizeHeaderField(ownFieldBlanked, algorithm, false));
+  return Buffer.concat(parts);
+}

@@ -1,0 +1,34 @@
+// The signature algorithms (RFC 6376 §3.3, RFC 8463 §3): rsa-sha256 and rsa-sha1 are RSASSA-PKCS1-v1_5 over
+// the header hash input; ed25519-sha256 is PureEdDSA over the SHA-256 of it. Shared with ARC.
+
+import { createHash, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import type { DkimAlgorithm } from './types.js';
+
+/** The hash algorithm a signing algorithm uses (for bh= and for key h= checks). */
+export function hashOf(algorithm: DkimAlgorithm): 'sha256' | 'sha1' {
+  return algorithm === 'rsa-sha1' ? 'sha1' : 'sha256';
+}
+
+/** The key type a signing algorithm needs. */
+export function keyTypeOf(algorithm: DkimAlgorithm): 'rsa' | 'ed25519' {
+  return algorithm === 'ed25519-sha256' ? 'ed25519' : 'rsa';
+}
+
+/** Signs the header hash input. Throws only for keys that do not fit the algorithm (a programmer error). */
+export function signHeaderData(algorithm: DkimAlgorithm, data: Buffer, key: KeyObject): Buffer {
+  if (algorithm === 'ed25519-sha256') return cryptoSign(null, createHash('sha256').update(data).digest(), key);
+  return cryptoSign(hashOf(algorithm), data, key);
+}
+
+/** Checks a signature over the header hash input; false for any mismatch or unusable signature bytes. */
+export function verifyHeaderData(algorithm: DkimAlgorithm, data: Buffer, key: KeyObject, signature: Buffer): boolean {
+  try {
+    if (algorithm === 'ed25519-sha256') {
+      if (signature.length !== 64) return false;
+      return cryptoVerify(null, createHash('sha256').update(data).digest(), key, signature);
+    }
+    return cryptoVerify(hashOf(algorithm), data, key, signature);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,230 @@
+// DKIM-Signature field parsing (RFC 6376 §3.5, §6.1.1). Turns the field's tag-list into a typed signature
+// or an error with a reason code; never throws.
+
+import { domainToASCII } from 'node:url';
+import type { HeaderField } from '../../core/message/headers.js';
+import { parseCanonicalization, type Canonicalization } from './canonicalize.js';
+import { parseTagList, splitColonList, stripWhitespace, type TagList } from './tag-list.js';
+import type { DkimAlgorithm, DkimReason } from './types.js';
+
+/** The largest signature we accept: 8192-bit RSA is 1024 octets. Bounds the work a huge b= can cause. */
+export const MAX_SIGNATURE_OCTETS = 1024;
+/** The most h= names we process. Real signers list well under 100; this bounds work per signature. */
+export const MAX_SIGNED_HEADER_NAMES = 1000;
+/** t= and x= with more digits may be treated as infinite (RFC 6376 §3.5). */
+const MAX_TIME_DIGITS = 12;
+
+export interface DkimSignature {
+  algorithm: DkimAlgorithm;
+  /** b= decoded. */
+  signature: Buffer;
+  /** b= without whitespace. */
+  signatureBase64: string;
+  /** bh= decoded. */
+  bodyHash: Buffer;
+  canonicalization: Canonicalization;
+  /** d=, lower case, as an A-label domain. */
+  domain: string;
+  /** s=, lower case. */
+  selector: string;
+  /** h= names as written. */
+  headerFields: string[];
+  /** i= as written (decoded as UTF-8), when present. */
+  identity?: string;
+  /** The domain of i= (lower case), or d= when i= is absent. */
+  identityDomain: string;
+  /** l=, when present. */
+  bodyLength?: number;
+  /** t=, seconds (Infinity for more than 12 digits). */
+  timestamp?: number;
+  /** x=, seconds (Infinity for more than 12 digits). */
+  expiration?: number;
+  /** z= as written. */
+  copiedHeaders?: string;
+  tags: TagList;
+}
+
+/** What a broken signature still told us, for reporting. */
+export interface PartialSignature {
+  domain: string;
+  selector: string;
+  algorithm: string;
+  canonicalization: string;
+  headerFields: string[];
+  identity?: string;
+  signatureBase64: string;
+  bodyLengthLimited: boolean;
+}
+
+export type SignatureParseResult =
+  | { ok: true; value: DkimSignature }
+  | { ok: false; error: { reason: DkimReason; message: string; offset?: number; partial: PartialSignature } };
+
+const ALGORITHMS: ReadonlySet<string> = new Set(['rsa-sha256', 'rsa-sha1', 'ed25519-sha256']);
+const REQUIRED = ['v', 'a', 'b', 'bh', 'd', 'h', 's'] as const;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const FIELD_NAME = /^[!-9;-~]+$/;
+
+/**
+ * Parses a DKIM-Signature value (the text after the colon, decoded as latin1 so offsets are byte offsets).
+ * Checks everything that can be checked without DNS: required tags, version, algorithm, canonicalization,
+ * q=, i= within d=, From in h=, t=/x= consistency. RFC 6376 §3.5, §6.1.1.
+ */
+export function parseDkimSignature(value: string): SignatureParseResult {
+  const parsed = parseTagList(value);
+  if (!parsed.ok) {
+    return failure('signature-syntax', `the signature's tag list is malformed: ${parsed.error.message}`, partialFrom(undefined), parsed.error.offset);
+  }
+  const tags = parsed.value;
+  const get = (name: string): string | undefined => tags.byName.get(name)?.value;
+  const partial = partialFrom(tags);
+  for (const name of REQUIRED) {
+    if (get(name) === undefined) return failure('signature-missing-tag', `the required tag ${name}= is missing`, partial);
+  }
+  if (get('v') !== '1') return failure('signature-version', `v=${get('v')} is not a supported version (only v=1)`, partial);
+  const algorithm = (get('a') as string).toLowerCase();
+  if (!ALGORITHMS.has(algorithm)) return failure('algorithm-unknown', `a=${get('a')} is not a known algorithm`, partial);
+  const canonicalization = parseCanonicalization(get('c'));
+  if (canonicalization === undefined) return failure('canonicalization-unknown', `c=${get('c')} is not a known canonicalization`, partial);
+
+  const signatureBase64 = stripWhitespace(get('b') as string);
+  if (!BASE64.test(signatureBase64) || signatureBase64.length === 0) return failure('signature-bad-tag', 'b= is not base64', partial);
+  if (signatureBase64.length > Math.ceil(MAX_SIGNATURE_OCTETS / 3) * 4) {
+    return failure('signature-bad-tag', `b= is longer than any supported key produces (${MAX_SIGNATURE_OCTETS} octets)`, partial);
+  }
+  const bodyHashBase64 = stripWhitespace(get('bh') as string);
+  if (!BASE64.test(bodyHashBase64) || bodyHashBase64.length === 0 || bodyHashBase64.length > 128) {
+    return failure('signature-bad-tag', 'bh= is not a base64 hash', partial);
+  }
+
+  const domain = toDomain(get('d') as string);
+  if (domain === undefined) return failure('signature-bad-tag', `d=${get('d')} is not a domain name`, partial);
+  const selector = toDomain(get('s') as string);
+  if (selector === undefined) return failure('signature-bad-tag', `s=${get('s')} is not a valid selector`, partial);
+  if (selector.length + domain.length + '._domainkey.'.length > 253) {
+    return failure('signature-bad-tag', 'the key name s=._domainkey.d= is longer than 253 octets', partial);
+  }
+
+  const headerFields = splitColonList(get('h') as string);
+  if (headerFields.length > MAX_SIGNED_HEADER_NAMES) {
+    return failure('signed-headers-too-many', `h= lists ${headerFields.length} fields; the limit is ${MAX_SIGNED_HEADER_NAMES}`, partial);
+  }
+  const badName = headerFields.find((name) => !FIELD_NAME.test(name));
+  if (badName !== undefined) return failure('signature-bad-tag', `h= contains an invalid field name '${badName}'`, partial);
+  if (!headerFields.some((name) => name.toLowerCase() === 'from')) {
+    return failure('from-not-signed', 'h= does not include From (RFC 6376 §6.1.1)', partial);
+  }
+
+  let identity: string | undefined;
+  let identityDomain = domain;
+  const i = get('i');
+  if (i !== undefined) {
+    identity = Buffer.from(i, 'latin1').toString('utf8');
+    const at = identity.lastIndexOf('@');
+    const idDomain = at === -1 ? undefined : toDomain(identity.slice(at + 1));
+    if (idDomain === undefined) return failure('signature-bad-tag', `i=${identity} is not [local-part]@domain`, partial);
+    if (idDomain !== domain && !idDomain.endsWith(`.${domain}`)) {
+      return failure('identity-mismatch', `i= domain ${idDomain} is not ${domain} or a subdomain of it`, partial);
+    }
+    identityDomain = idDomain;
+  }
+
+  const q = get('q');
+  if (q !== undefined && !splitColonList(q).some((method) => method.toLowerCase() === 'dns/txt')) {
+    return failure('query-method-unknown', `q=${q} does not offer dns/txt`, partial);
+  }
+
+  const bodyLength = parseDecimal(get('l'), 76);
+  if (bodyLength === null) return failure('signature-bad-tag', `l=${get('l')} is not a decimal number`, partial);
+  const timestamp = parseTime(get('t'));
+  if (timestamp === null) return failure('signature-bad-tag', `t=${get('t')} is not a decimal number`, partial);
+  const expiration = parseTime(get('x'));
+  if (expiration === null) return failure('signature-bad-tag', `x=${get('x')} is not a decimal number`, partial);
+  if (timestamp !== undefined && expiration !== undefined && expiration < timestamp) {
+    return failure('timestamps-inconsistent', `x=${get('x')} is earlier than t=${get('t')}`, partial);
+  }
+
+  const signature: DkimSignature = {
+    algorithm: algorithm as DkimAlgorithm,
+    signature: Buffer.from(signatureBase64, 'base64'),
+    signatureBase64,
+    bodyHash: Buffer.from(bodyHashBase64, 'base64'),
+    canonicalization,
+    domain,
+    selector,
+    headerFields,
+    identityDomain,
+    tags,
+  };
+  if (identity !== undefined) signature.identity = identity;
+  if (bodyLength !== undefined) signature.bodyLength = bodyLength;
+  if (timestamp !== undefined) signature.timestamp = timestamp;
+  if (expiration !== undefined) signature.expiration = expiration;
+  const z = get('z');
+  if (z !== undefined) signature.copiedHeaders = z;
+  return { ok: true, value: signature };
+}
+
+/**
+ * Parses a DKIM-Signature header field. Also returns where the b= value sits in the field's raw bytes,
+ * so the verifier can blank it (RFC 6376 §3.7).
+ */
+export function parseDkimSignatureField(
+  field: HeaderField,
+): SignatureParseResult & { bValue?: { start: number; end: number } } {
+  const colon = field.raw.indexOf(0x3a);
+  const value = field.raw.toString('latin1', colon + 1);
+  const result = parseDkimSignature(value);
+  if (!result.ok) return result;
+  const b = result.value.tags.byName.get('b') as { valueStart: number; valueEnd: number };
+  return { ...result, bValue: { start: colon + 1 + b.valueStart, end: colon + 1 + b.valueEnd } };
+}
+
+function failure(reason: DkimReason, message: string, partial: PartialSignature, offset?: number): SignatureParseResult {
+  return { ok: false, error: { reason, message, partial, ...(offset === undefined ? {} : { offset }) } };
+}
+
+function partialFrom(tags: TagList | undefined): PartialSignature {
+  const get = (name: string): string | undefined => tags?.byName.get(name)?.value;
+  const partial: PartialSignature = {
+    domain: (get('d') ?? '').toLowerCase().slice(0, 253),
+    selector: (get('s') ?? '').toLowerCase().slice(0, 253),
+    algorithm: (get('a') ?? '').toLowerCase().slice(0, 64),
+    canonicalization: (get('c') ?? 'simple/simple').toLowerCase().slice(0, 64),
+    headerFields: get('h') === undefined ? [] : splitColonList(get('h') as string).slice(0, MAX_SIGNED_HEADER_NAMES),
+    signatureBase64: stripWhitespace(get('b') ?? '').slice(0, 64),
+    bodyLengthLimited: get('l') !== undefined,
+  };
+  const i = get('i');
+  if (i !== undefined) partial.identity = Buffer.from(i, 'latin1').toString('utf8').slice(0, 512);
+  return partial;
+}
+
+/** Lower-case A-label form of a domain or selector, or undefined when it is not one (RFC 6376 §3.5 d=, s=). */
+function toDomain(text: string): string | undefined {
+  let name = text;
+  if (/[^\x00-\x7f]/.test(name)) {
+    // latin1-decoded UTF-8 (an internationalised name, RFC 8616): decode, then convert to A-labels.
+    name = domainToASCII(Buffer.from(name, 'latin1').toString('utf8'));
+    if (name === '') return undefined;
+  }
+  name = name.toLowerCase();
+  if (name.length === 0 || name.length > 253) return undefined;
+  for (const label of name.split('.')) {
+    if (label.length === 0 || label.length > 63 || !/^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?$/.test(label)) return undefined;
+  }
+  return name;
+}
+
+/** undefined when absent, null when malformed. */
+function parseDecimal(value: string | undefined, maxDigits: number): number | undefined | null {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || value.length > maxDigits) return null;
+  return Number(value);
+}
+
+function parseTime(value: string | undefined): number | undefined | null {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) return null;
+  return value.length > MAX_TIME_DIGITS ? Infinity : Number(value);
+}

@@ -1,0 +1,80 @@
+// Header fields as exact bytes. DKIM and ARC canonicalize the bytes a field was sent with, folding and all,
+// so a field keeps its raw bytes; the name is decoded only for matching.
+
+const CR = 0x0d;
+const LF = 0x0a;
+const SP = 0x20;
+const HTAB = 0x09;
+const COLON = 0x3a;
+
+/** One header field in message order. */
+export interface HeaderField {
+  /** The field name as written (text before the colon, trailing whitespace removed); '' when malformed. */
+  name: string;
+  /** `name` in lower case, for matching (field names are case-insensitive, RFC 5322 §1.2.2). */
+  lowerName: string;
+  /** The whole field, folding included, without the final CRLF. */
+  raw: Buffer;
+  /**
+   * Set when the field is not `name: value`: `no-colon` (a line without a colon, such as an mbox `From `
+   * line) or `leading-continuation` (the block starts with a folded line). Such fields are kept, so the
+   * bytes stay in order, but they match no name.
+   */
+  malformed?: 'no-colon' | 'leading-continuation' | 'bad-name';
+}
+
+/**
+ * Splits a header block (CRLF line ends, the last field's CRLF included or not) into fields in order.
+ * Never throws; odd lines become fields marked `malformed`. RFC 5322 §2.2, §3.6.
+ */
+export function parseHeaderBlock(block: Buffer): HeaderField[] {
+  const fields: HeaderField[] = [];
+  let start = -1;
+  let pos = 0;
+  const length = block.length;
+  while (pos < length) {
+    let lineEnd = block.indexOf('\r\n', pos);
+    if (lineEnd === -1) lineEnd = length;
+    const first = block[pos];
+    const continuation = first === SP || first === HTAB;
+    if (!continuation) {
+      if (start !== -1) fields.push(makeField(block.subarray(start, pos - 2)));
+      start = pos;
+    } else if (start === -1) {
+      start = pos;
+    }
+    pos = lineEnd + 2;
+  }
+  if (start !== -1) {
+    const end = block.length >= 2 && block[block.length - 2] === CR && block[block.length - 1] === LF ? block.length - 2 : block.length;
+    if (end > start) fields.push(makeField(block.subarray(start, end)));
+  }
+  return fields;
+}
+
+/** Builds a field from its raw bytes (no final CRLF). */
+export function makeField(raw: Buffer): HeaderField {
+  const first = raw[0];
+  if (first === SP || first === HTAB) return { name: '', lowerName: '', raw, malformed: 'leading-continuation' };
+  const colon = raw.indexOf(COLON);
+  const lineEnd = raw.indexOf(CR);
+  if (colon === -1 || (lineEnd !== -1 && lineEnd < colon && raw[lineEnd + 1] === LF)) {
+    return { name: '', lowerName: '', raw, malformed: 'no-colon' };
+  }
+  let nameEnd = colon;
+  while (nameEnd > 0 && (raw[nameEnd - 1] === SP || raw[nameEnd - 1] === HTAB)) nameEnd--;
+  // Field names are printable ASCII without the colon (RFC 5322 §2.2); anything else matches no name.
+  for (let i = 0; i < nameEnd; i++) {
+    const c = raw[i] as number;
+    if (c < 33 || c > 126) return { name: '', lowerName: '', raw, malformed: 'bad-name' };
+  }
+  if (nameEnd === 0) return { name: '', lowerName: '', raw, malformed: 'bad-name' };
+  const name = raw.toString('latin1', 0, nameEnd);
+  return { name, lowerName: name.toLowerCase(), raw };
+}
+
+/** The value of a field: the bytes after the first colon, still folded. */
+export function fieldValue(field: HeaderField): Buffer {
+  const colon = field.raw.indexOf(COLON);
+  return colon === -1 ? field.raw.subarray(field.raw.length) : field.raw.subarray(colon + 1);
+}
