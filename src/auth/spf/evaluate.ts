@@ -2,23 +2,34 @@
 // limits and the explanation. Records are parsed once (cached by text); the hot path compares pre-parsed
 // networks as integers and builds strings only for the final result.
 
-import type { DnsAnswer, DnsResolver } from '../../core/dns/types.js';
 import { systemClock } from '../../core/clock.js';
-import { addressTextMatches, formatIp, networkContains, parseIp, reverseName, type IpAddress } from './ip.js';
-import { SpfLookupBudget, MAX_MX_NAMES, MAX_PTR_NAMES } from './lookup-limits.js';
-import { expandDomainSpec, expandMacroString, isQueryableName, parseMacroString, type MacroContext } from './macro.js';
+import { networkContains, parseIp } from './ip.js';
+import { SpfLookupBudget } from './lookup-limits.js';
+import { isQueryableName } from './macro.js';
 import { isSpfRecordText, parseSpfRecord } from './record.js';
+import {
+  TOO_BIG,
+  addressesMatch,
+  dnsFailure,
+  evaluateExists,
+  evaluateMx,
+  evaluatePtr,
+  expandTarget,
+  joinTxt,
+  macroLimit,
+  type Ctx,
+  type Outcome,
+} from './mechanisms.js';
+import { explainFail } from './explain.js';
 import type {
-  MacroString,
   SpfCheckInput,
   SpfCheckOptions,
   SpfMechanism,
   SpfQualifier,
-  SpfReason,
-  SpfRecord,
   SpfResult,
   SpfResultCode,
   SpfTrailEntry,
+  SpfRecord,
 } from './types.js';
 
 /** Used when a fail has no usable exp= and the caller gave no default (RFC 7208 §6.2). */
@@ -28,27 +39,6 @@ export const DEFAULT_TIMEOUT_MS = 20_000;
 
 const QUALIFIER_RESULT: Record<SpfQualifier, SpfResultCode> = { '+': 'pass', '-': 'fail', '~': 'softfail', '?': 'neutral' };
 
-interface Ctx extends MacroContext {
-  budget: SpfLookupBudget;
-  trail: SpfTrailEntry[];
-  /** Validated PTR names of the client, computed on first use of %{p}. */
-  validatedNames: string[] | undefined;
-}
-
-/** What one check_host() level decided. Detail strings are built only on error paths. */
-interface Outcome {
-  code: SpfResultCode;
-  reason: SpfReason;
-  /** Where it was decided. */
-  domain: string;
-  detail?: string;
-  term?: string;
-  /** The record whose mechanism decided (its exp= explains a fail). */
-  record?: SpfRecord;
-}
-
-/** `macro-limit` marker for expansions that blew the bounds. */
-const TOO_BIG = Symbol('too-big');
 
 /**
  * Runs check_host(ip, domain, sender) (RFC 7208 §4). Never throws: every outcome, including DNS
@@ -87,7 +77,7 @@ export async function checkHost(
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const outcome = timeoutMs > 0 ? await withTimeout(run, timeoutMs, dom) : await run;
   if (outcome.code !== 'fail') return finish(outcome);
-  const explanation = await guardedExplain(ctx, outcome, options.resolver, options.defaultExplanation ?? DEFAULT_EXPLANATION);
+  const explanation = await explainFail(ctx, outcome, options.resolver, options.defaultExplanation ?? DEFAULT_EXPLANATION);
   return finish(outcome, explanation);
 }
 
@@ -153,16 +143,6 @@ async function withTimeout(p: Promise<Outcome>, ms: number, domain: string): Pro
   } finally {
     clearTimeout(timer);
   }
-}
-
-function dnsFailure(answer: Extract<DnsAnswer, { kind: 'error' }>, domain: string, what: string): Outcome {
-  const reason: SpfReason = answer.error === 'timeout' ? 'dns-timeout' : answer.error === 'servfail' ? 'dns-servfail' : 'dns-error';
-  return { code: 'temperror', reason, domain, detail: `DNS ${answer.error} looking up ${what}` };
-}
-
-function joinTxt(data: unknown): string {
-  if (!Array.isArray(data)) return String(data);
-  return data.length === 1 ? String(data[0]) : data.join('');
 }
 
 /** One check_host() level: select the record at `domain` and evaluate it (§4.3–§4.7). */
@@ -254,20 +234,9 @@ function limitHit(ctx: Ctx, domain: string, term: string, depth: number): Outcom
   };
 }
 
-function macroLimit(domain: string, term: string): Outcome {
-  return { code: 'permerror', reason: 'macro-limit', domain, term, detail: `macro expansion of "${term.slice(0, 100)}" exceeds mailflow's size bounds` };
-}
-
 type DnsMechanism = Extract<SpfMechanism, { kind: 'include' | 'a' | 'mx' | 'ptr' | 'exists' }>;
 
 type IncludeResult = { code: 'include-result'; matched: boolean; nested: SpfResultCode };
-
-/** Expands a domain-spec, resolving %{p} first when needed. */
-async function expandTarget(ctx: Ctx, ms: MacroString, domain: string): Promise<string | typeof TOO_BIG> {
-  if (ms.needsPtr) ctx.ptrName = await validatedName(ctx, domain);
-  const name = expandDomainSpec(ms, domain, ctx);
-  return name === undefined ? TOO_BIG : name;
-}
 
 async function evaluateDnsMechanism(
   ctx: Ctx,
@@ -304,140 +273,9 @@ async function evaluateDnsMechanism(
       return evaluateMx(ctx, target, m.cidr4, m.cidr6, domain, m.text);
     case 'ptr':
       return evaluatePtr(ctx, target);
-    case 'exists': {
-      if (!isQueryableName(target)) return false;
-      const answer = await ctx.budget.resolve(target, 'A', true);
-      if (answer.kind === 'error') return dnsFailure(answer, domain, `${target} for ${m.text}`);
-      return answer.kind === 'records' && answer.records.length > 0;
-    }
+    case 'exists':
+      return evaluateExists(ctx, target, domain, m.text);
   }
-}
-
-/** True when `name` has an A (IPv4 client) or AAAA (IPv6 client) record within the prefix (§5.3). */
-async function addressesMatch(ctx: Ctx, name: string, cidr4: number, cidr6: number, countVoid: boolean): Promise<boolean | Outcome> {
-  const v4 = ctx.ip.family === 4;
-  const answer = await ctx.budget.resolve(name, v4 ? 'A' : 'AAAA', countVoid);
-  if (answer.kind === 'error') return dnsFailure(answer, name, `the addresses of ${name}`);
-  if (answer.kind !== 'records') return false;
-  const prefix = v4 ? cidr4 : cidr6;
-  for (const r of answer.records) if (addressTextMatches(r.data as string, ctx.ip, prefix)) return true;
-  return false;
-}
-
-/** `mx` (§5.4): up to 10 MX names (more is a permerror, §4.6.4), each name's A/AAAA against the client. */
-async function evaluateMx(ctx: Ctx, target: string, cidr4: number, cidr6: number, domain: string, term: string): Promise<boolean | Outcome> {
-  if (!isQueryableName(target)) return false;
-  const answer = await ctx.budget.resolve(target, 'MX', true);
-  if (answer.kind === 'error') return dnsFailure(answer, domain, `the MX records of ${target}`);
-  if (answer.kind !== 'records') return false;
-  if (answer.records.length > MAX_MX_NAMES) {
-    return {
-      code: 'permerror',
-      reason: 'mx-limit',
-      domain,
-      term,
-      detail: `${target} has ${answer.records.length} MX records; at most ${MAX_MX_NAMES} may be looked up (RFC 7208 §4.6.4)`,
-    };
-  }
-  for (const r of answer.records) {
-    const exchange = (r.data as { exchange: string }).exchange;
-    if (!exchange || !isQueryableName(exchange)) continue; // null MX (RFC 7505) or unusable name
-    const hit = await addressesMatch(ctx, exchange, cidr4, cidr6, false);
-    if (hit !== false) return hit;
-  }
-  return false;
-}
-
-/** The client's PTR names (first 10), or undefined on a DNS error / no answer. */
-async function ptrNames(ctx: Ctx, countVoid: boolean): Promise<string[] | undefined> {
-  const answer = await ctx.budget.resolve(reverseName(ctx.ip), 'PTR', countVoid);
-  if (answer.kind !== 'records') return undefined;
-  const names: string[] = [];
-  for (const r of answer.records) {
-    if (names.length >= MAX_PTR_NAMES) {
-      ctx.trail.push({ domain: reverseName(ctx.ip), term: 'ptr', matched: false, depth: 0, note: `ptr-limit: ${answer.records.length - MAX_PTR_NAMES} PTR names ignored (RFC 7208 §4.6.4)` });
-      break;
-    }
-    names.push(stripDot(String(r.data).toLowerCase()));
-  }
-  return names;
-}
-
-/** True when one of the client's A/AAAA records for `name` is the client address (forward confirmation). */
-async function confirms(ctx: Ctx, name: string): Promise<boolean> {
-  if (!isQueryableName(name)) return false;
-  const r = await addressesMatch(ctx, name, 32, 128, false);
-  return r === true; // §5.5: a DNS error skips this name
-}
-
-function isAtOrUnder(name: string, target: string): boolean {
-  return name === target || (name.length > target.length && name.endsWith(target) && name.charCodeAt(name.length - target.length - 1) === 46);
-}
-
-/** `ptr` (§5.5): a validated PTR name at or under the target. PTR lookup errors mean no match. */
-async function evaluatePtr(ctx: Ctx, target: string): Promise<boolean> {
-  const names = await ptrNames(ctx, true);
-  if (names === undefined) return false;
-  const t = target.toLowerCase();
-  for (const name of names) {
-    if (isAtOrUnder(name, t) && (await confirms(ctx, name))) return true;
-  }
-  return false;
-}
-
-/** `%{p}` (§7.3): the validated name equal to `domain`, else one under it, else any, else 'unknown'. */
-async function validatedName(ctx: Ctx, domain: string): Promise<string> {
-  if (ctx.validatedNames === undefined) {
-    const names = (await ptrNames(ctx, false)) ?? [];
-    const valid: string[] = [];
-    for (const name of names) if (await confirms(ctx, name)) valid.push(name);
-    ctx.validatedNames = valid;
-  }
-  const d = domain.toLowerCase();
-  const valid = ctx.validatedNames;
-  return valid.find((n) => n === d) ?? valid.find((n) => isAtOrUnder(n, d)) ?? valid[0] ?? 'unknown';
-}
-
-async function guardedExplain(ctx: Ctx, outcome: Outcome, resolver: DnsResolver, fallback: string): Promise<string> {
-  try {
-    const text = await explain(ctx, outcome, resolver);
-    if (text !== undefined) return text;
-  } catch {
-    // §6.2: any problem with the explanation means the default one.
-  }
-  const parsed = parsedDefault(fallback);
-  if (parsed === undefined) return fallback;
-  return expandMacroString(parsed, outcome.domain, ctx) ?? fallback;
-}
-
-/** Default explanations are few and reused: parse each once (bounded, like the record cache). */
-const defaultExplanations = new Map<string, MacroString | undefined>();
-
-function parsedDefault(text: string): MacroString | undefined {
-  if (defaultExplanations.has(text)) return defaultExplanations.get(text);
-  const parsed = parseMacroString(text, { explanation: true });
-  const value = parsed.ok ? parsed.value : undefined;
-  if (defaultExplanations.size >= 100) defaultExplanations.clear();
-  defaultExplanations.set(text, value);
-  return value;
-}
-
-/**
- * §6.2: the exp= of the record that decided, fetched only now (after the result, outside the limits),
- * one TXT record, valid ASCII macro text; anything else gives undefined (use the default).
- */
-async function explain(ctx: Ctx, outcome: Outcome, resolver: DnsResolver): Promise<string | undefined> {
-  const exp = outcome.record?.exp;
-  if (exp === undefined) return undefined;
-  if (exp.value.needsPtr) ctx.ptrName = await validatedName(ctx, outcome.domain);
-  const target = expandDomainSpec(exp.value, outcome.domain, ctx);
-  if (target === undefined || !isQueryableName(target)) return undefined;
-  const answer = await resolver.resolve(target, 'TXT');
-  if (answer.kind !== 'records' || answer.records.length !== 1) return undefined;
-  const parsed = parseMacroString(joinTxt(answer.records[0]!.data), { explanation: true });
-  if (!parsed.ok) return undefined;
-  if (parsed.value.needsPtr) ctx.ptrName = await validatedName(ctx, outcome.domain);
-  return expandMacroString(parsed.value, outcome.domain, ctx);
 }
 
 function toResult(
@@ -471,8 +309,3 @@ function describe(o: Outcome): string {
   return `${o.reason} at ${o.domain}`;
 }
 
-/** The client address as the macros and headers print it (RFC 5952 for IPv6); undefined when invalid. */
-export function canonicalClientIp(ip: string): string | undefined {
-  const parsed: IpAddress | undefined = parseIp(ip);
-  return parsed === undefined ? undefined : formatIp(parsed);
-}
