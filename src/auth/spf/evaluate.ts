@@ -178,16 +178,20 @@ async function evaluateRecord(ctx: Ctx, record: SpfRecord, domain: string, depth
   for (const m of record.mechanisms) {
     let matched: boolean;
     let nested: SpfResultCode | undefined;
+    // The trail is in evaluation order: a DNS term's entry takes its place before the entries of what it
+    // includes, and is filled in when the term is decided.
+    let slot = -1;
     if (m.kind === 'all') {
       matched = true;
     } else if (m.kind === 'ip4' || m.kind === 'ip6') {
       matched = networkContains(m.network, ctx.ip);
     } else {
       if (budget.chargeTerm()) return limitHit(ctx, domain, m.text, depth);
+      slot = ctx.trail.push({ domain, term: m.text, matched: false, depth }) - 1;
       const r = await evaluateDnsMechanism(ctx, m as DnsMechanism, domain, depth);
       if (typeof r !== 'boolean') {
         if (r.code !== 'include-result') {
-          ctx.trail.push({ domain, term: m.text, matched: false, result: r.code, depth });
+          ctx.trail[slot] = { domain, term: m.text, matched: false, result: r.code, depth };
           return r;
         }
         matched = r.matched;
@@ -196,7 +200,7 @@ async function evaluateRecord(ctx: Ctx, record: SpfRecord, domain: string, depth
         matched = r;
       }
       if (budget.voidExceeded) {
-        ctx.trail.push({ domain, term: m.text, matched: false, depth, note: 'void lookup' });
+        ctx.trail[slot] = { domain, term: m.text, matched: false, depth, note: 'void lookup' };
         return {
           code: 'permerror',
           reason: 'void-lookup-limit',
@@ -207,7 +211,9 @@ async function evaluateRecord(ctx: Ctx, record: SpfRecord, domain: string, depth
       }
     }
     const result = matched ? QUALIFIER_RESULT[m.qualifier] : nested;
-    ctx.trail.push(result === undefined ? { domain, term: m.text, matched, depth } : { domain, term: m.text, matched, result, depth });
+    const entry: SpfTrailEntry = result === undefined ? { domain, term: m.text, matched, depth } : { domain, term: m.text, matched, result, depth };
+    if (slot >= 0) ctx.trail[slot] = entry;
+    else ctx.trail.push(entry);
     if (matched) return { code: QUALIFIER_RESULT[m.qualifier], reason: 'matched-mechanism', domain, term: m.text, record };
   }
   const redirect = record.redirect;
@@ -215,8 +221,9 @@ async function evaluateRecord(ctx: Ctx, record: SpfRecord, domain: string, depth
   if (budget.chargeTerm()) return limitHit(ctx, domain, redirect.text, depth);
   const target = await expandTarget(ctx, redirect.value, domain);
   if (target === TOO_BIG) return macroLimit(domain, redirect.text);
+  const redirectSlot = ctx.trail.push({ domain, term: redirect.text, matched: true, depth }) - 1;
   const inner = await checkHostAt(ctx, target, depth + 1);
-  ctx.trail.push({ domain, term: redirect.text, matched: true, result: inner.code, depth });
+  ctx.trail[redirectSlot] = { domain, term: redirect.text, matched: true, result: inner.code, depth };
   if (inner.code === 'none') {
     return { code: 'permerror', reason: 'redirect-none', domain, term: redirect.text, detail: `redirect target ${target.slice(0, 300)} has no SPF record (RFC 7208 §6.1)` };
   }

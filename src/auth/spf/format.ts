@@ -56,7 +56,7 @@ export function formatReceivedSpf(result: SpfResult, input: SpfCheckInput, recei
   const rcv = receiver ?? input.receiver;
   const pairs: string[] = [`client-ip=${value(ipText)}`];
   pairs.push(`envelope-from=${value(input.sender === '' ? '<>' : input.sender)}`);
-  pairs.push(`helo=${value(input.helo)}`);
+  if (input.helo !== '') pairs.push(`helo=${value(input.helo)}`);
   if (rcv) pairs.push(`receiver=${value(rcv)}`);
   pairs.push(`identity=${result.identity}`);
   if (result.mechanism !== undefined) pairs.push(`mechanism=${value(result.mechanism)}`);
