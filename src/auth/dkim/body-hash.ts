@@ -16,6 +16,9 @@ const HTAB = 0x09;
 const OUTPUT_BLOCK_BYTES = 64 * 1024;
 /** A block of CRLFs, so a long run of held empty lines is written in a few large pieces. */
 const CRLF_BLOCK = Buffer.from('\r\n'.repeat(4096));
+const CRLF_TEXT = Buffer.from('\r\n');
+const DOUBLE_SPACE = Buffer.from('  ');
+const SPACE_CRLF = Buffer.from(' \r\n');
 
 /** Receives canonical body bytes. The buffer is only valid during the call. */
 export type BodySink = (data: Buffer) => void;
@@ -30,6 +33,8 @@ export class BodyCanonicalizer {
   private heldCR = false;
   private heldSpace = false;
   private wroteContent = false;
+  /** relaxed: the next byte starts a line (the last bytes seen were CRLF, or nothing yet). */
+  private atLineStart = true;
   private readonly block = Buffer.allocUnsafe(OUTPUT_BLOCK_BYTES);
   private used = 0;
 
@@ -91,8 +96,12 @@ export class BodyCanonicalizer {
   }
 
   // relaxed: whitespace runs become one SP (dropped at line end), line ends are held until content follows.
+  // Only a tab, two spaces in a row or a space before CRLF change anything: everything between those
+  // (found with native indexOf scans) passes through as one slice. The lines holding them, and the last
+  // partial line of a chunk, go through the byte-by-byte state machine.
   private pushRelaxed(chunk: Buffer): void {
     const length = chunk.length;
+    const heldCRBefore = this.heldCR;
     let i = 0;
     if (this.heldCR) {
       this.heldCR = false;
@@ -105,15 +114,71 @@ export class BodyCanonicalizer {
         this.writeByte(CR);
       }
     }
+    if (!this.atLineStart && i === 0) {
+      // Finish the line the previous chunk left open.
+      const lineEnd = chunk.indexOf(CRLF_TEXT);
+      const to = lineEnd === -1 ? length : lineEnd + 2;
+      this.relaxedBytes(chunk, 0, to);
+      i = to;
+    }
+    const lastLine = chunk.lastIndexOf(CRLF_TEXT);
+    const wholeLinesEnd = lastLine === -1 || lastLine + 2 < i ? i : lastLine + 2;
+    let tabAt = -2;
+    let doubleAt = -2;
+    let trailingAt = -2;
+    while (i < wholeLinesEnd) {
+      if (tabAt !== -1 && tabAt < i) tabAt = chunk.indexOf(HTAB, i);
+      if (doubleAt !== -1 && doubleAt < i) doubleAt = chunk.indexOf(DOUBLE_SPACE, i);
+      if (trailingAt !== -1 && trailingAt < i) trailingAt = chunk.indexOf(SPACE_CRLF, i);
+      let special = wholeLinesEnd;
+      if (tabAt !== -1 && tabAt < special) special = tabAt;
+      if (doubleAt !== -1 && doubleAt < special) special = doubleAt;
+      if (trailingAt !== -1 && trailingAt < special) special = trailingAt;
+      if (special >= wholeLinesEnd) {
+        this.writeVerbatim(chunk, i, wholeLinesEnd);
+        break;
+      }
+      // Start the state machine at the beginning of the whitespace run the special byte belongs to.
+      while (special > i && (chunk[special - 1] === SP || chunk[special - 1] === HTAB)) special--;
+      if (special > i) this.writeVerbatim(chunk, i, special);
+      const lineEnd = chunk.indexOf(CRLF_TEXT, special);
+      this.relaxedBytes(chunk, special, lineEnd + 2);
+      i = lineEnd + 2;
+    }
+    if (wholeLinesEnd > i) i = wholeLinesEnd;
+    if (i < length) this.relaxedBytes(chunk, i, length);
+    const last = chunk[length - 1];
+    this.atLineStart = !this.heldCR && last === LF && (length >= 2 ? chunk[length - 2] === CR : heldCRBefore);
+  }
+
+  /** Passes `chunk[from, to)` on unchanged (it needs no relaxed rewriting), holding its trailing line ends. */
+  private writeVerbatim(chunk: Buffer, from: number, to: number): void {
+    let end = to;
+    let lineEnds = 0;
+    while (end - from >= 2 && chunk[end - 1] === LF && chunk[end - 2] === CR) {
+      end -= 2;
+      lineEnds++;
+    }
+    if (end > from) {
+      this.writeContentStart();
+      this.writeBytes(chunk, from, end);
+      this.heldLineEnds = lineEnds;
+    } else {
+      this.heldLineEnds += lineEnds;
+    }
+  }
+
+  /** The relaxed state machine over `chunk[from, to)`, byte by byte. */
+  private relaxedBytes(chunk: Buffer, from: number, to: number): void {
     const block = this.block;
-    for (; i < length; i++) {
+    for (let i = from; i < to; i++) {
       const c = chunk[i] as number;
       if (c === SP || c === HTAB) {
         this.heldSpace = true;
         continue;
       }
       if (c === CR) {
-        if (i + 1 < length) {
+        if (i + 1 < chunk.length) {
           if (chunk[i + 1] === LF) {
             this.heldSpace = false;
             this.heldLineEnds++;
