@@ -201,8 +201,8 @@ function reverse(core: Core, address: string): SrsReverseResult {
     const hashAndRest = cut(body);
     if (!hashAndRest || hashAndRest[1] === '') return malformed(scheme, 'host');
     const hostAndRest = cut(hashAndRest[1]);
-    if (!hostAndRest || hostAndRest[0] === '') return malformed(scheme, 'host');
-    if (hostAndRest[1] === '') return malformed(scheme, 'user');
+    if (hostAndRest?.[0] === '') return malformed(scheme, 'host');
+    if (!hostAndRest || hostAndRest[1] === '') return malformed(scheme, 'user');
     const [hash] = hashAndRest;
     const [host, rest] = hostAndRest;
     const bad = verify(core, hash, [host, rest]);
