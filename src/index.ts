@@ -13,3 +13,5 @@ export {
   type WireResolverOptions,
 } from './adapters/dns/index.js';
 export * from './auth/spf/index.js';
+export * from './auth/dkim/index.js';
+export * from './core/message/index.js';
