@@ -99,7 +99,7 @@ export function verifyDaneChain(
   if (taRecords.length > 0) {
     const dnsCerts = fullCertificates(taRecords);
     const anchorKeys = fullKeys(taRecords);
-    const pool = [...presented.slice(1), ...dnsCerts.map((d) => d.view)];
+    const pool = uniqueByDer([...presented.slice(1), ...dnsCerts.map((d) => d.view)]);
     const paths = findPaths<Anchor>(
       {
         leaf,
@@ -157,7 +157,7 @@ function verifyPkix(
   const search = findPaths<Anchor>(
     {
       leaf,
-      pool: [...presented.slice(1), ...dnsCerts, ...anchors],
+      pool: uniqueByDer([...presented.slice(1), ...dnsCerts, ...anchors]),
       anchorCert: (cert) => (anchors.some((a) => sameCertificate(a, cert)) ? { store: true } : undefined),
       anchorKeys: [],
     },
@@ -234,6 +234,17 @@ function matchName(leaf: CertificateView, names: readonly string[]): string | un
 function nameMismatch(leaf: CertificateView, names: readonly string[], depth: number): DaneVerifyResult {
   const subject = leaf.cert.subject.replace(/\n/g, ', ');
   return fail('name-mismatch', depth, `leaf (${subject || 'no subject'}) matches none of ${names.join(', ') || '(no names)'}`);
+}
+
+/** Drops repeated certificates, so that a server sending one CA many times cannot multiply the paths. */
+function uniqueByDer(views: CertificateView[]): CertificateView[] {
+  const seen = new Set<string>();
+  return views.filter((v) => {
+    const key = v.der.toString('base64');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 function toCertificate(item: X509Certificate | Uint8Array): X509Certificate | undefined {
