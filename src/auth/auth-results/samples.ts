@@ -53,7 +53,7 @@ export const AUTH_RESULTS_SAMPLES: AuthResultsSample[] = [
     warnings: ['missing-authserv-id'],
   },
   {
-    name: 'Outlook.com inbound (with authserv-id)',
+    name: 'Outlook.com inbound (no authserv-id)',
     value:
       'dkim=pass (signature was verified) header.d=example.org;dmarc=pass action=none header.from=example.org;',
     authservId: '',
