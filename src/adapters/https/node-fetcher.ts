@@ -1,0 +1,181 @@
+// The real HTTPS fetcher over node:https: certificate validation always on (system roots plus optional extra
+// CAs), no redirects, no connection pooling, a body cap, and connect/total timeouts. Never rejects.
+
+import { request, type RequestOptions } from 'node:https';
+import { rootCertificates } from 'node:tls';
+import type { LookupAddress, LookupOptions } from 'node:dns';
+import type { LookupFunction } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import type { HttpsFetchErrorCode, HttpsFetcher, HttpsFetchRequest, HttpsFetchResult } from '../../core/https/types.js';
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+export const DEFAULT_TOTAL_TIMEOUT_MS = 30_000;
+
+/** Resolves a host name to one address (tests point every name at 127.0.0.1). */
+export type HostLookup = (hostname: string) => Promise<{ address: string; family: 4 | 6 }>;
+
+export interface NodeHttpsFetcherOptions {
+  /** Extra trusted CA certificates (PEM), added to Node's root store, never replacing it. */
+  extraCa?: readonly (string | Buffer)[];
+  /** Host name resolution; default the system resolver. */
+  lookup?: HostLookup;
+  /** Connect to this port instead of the URL's (tests serving many hosts on one loopback port). */
+  portOverride?: number;
+  /** Sent as User-Agent. */
+  userAgent?: string;
+  connectTimeoutMs?: number;
+  totalTimeoutMs?: number;
+}
+
+/** OpenSSL and Node codes that mean "the certificate did not validate" rather than "TLS broke". */
+const CERTIFICATE_ERRORS = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_REVOKED',
+  'INVALID_CA',
+  'PATH_LENGTH_EXCEEDED',
+  'INVALID_PURPOSE',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_TLS_CERT_ALTNAME_FORMAT',
+]);
+
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'EPIPE', 'ECONNABORTED']);
+
+/** Creates the real HttpsFetcher. Options are checked here; a bad option is a programmer error and throws. */
+export function createHttpsFetcher(options: NodeHttpsFetcherOptions = {}): HttpsFetcher {
+  const ca = options.extraCa && options.extraCa.length > 0 ? [...rootCertificates, ...options.extraCa.map(String)] : undefined;
+  for (const [name, value] of [['connectTimeoutMs', options.connectTimeoutMs], ['totalTimeoutMs', options.totalTimeoutMs]] as const) {
+    if (value !== undefined && !(Number.isFinite(value) && value > 0)) throw new RangeError(`createHttpsFetcher: ${name} must be a positive number`);
+  }
+  return { fetch: (req) => fetchOnce(req, options, ca) };
+}
+
+function fetchOnce(req: HttpsFetchRequest, options: NodeHttpsFetcherOptions, ca: string[] | undefined): Promise<HttpsFetchResult> {
+  let url: URL;
+  try {
+    url = new URL(req.url);
+  } catch {
+    return Promise.resolve({ kind: 'error', error: 'bad-url', detail: `not a URL: ${req.url}` });
+  }
+  if (url.protocol !== 'https:') return Promise.resolve({ kind: 'error', error: 'bad-url', detail: `not https: ${req.url}` });
+  const hostname = url.hostname.replace(/^\[|\]$/g, '');
+  const connectTimeoutMs = req.connectTimeoutMs ?? options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const totalTimeoutMs = req.totalTimeoutMs ?? options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS;
+
+  return new Promise<HttpsFetchResult>((resolve) => {
+    let settled = false;
+    const timers: NodeJS.Timeout[] = [];
+    const finish = (result: HttpsFetchResult): void => {
+      if (settled) return;
+      settled = true;
+      for (const t of timers) clearTimeout(t);
+      req.signal?.removeEventListener('abort', onAbort);
+      resolve(result);
+      client.destroy();
+    };
+    const failWith = (error: HttpsFetchErrorCode, detail: string): void => finish({ kind: 'error', error, detail });
+    const onAbort = (): void => failWith('aborted', 'the caller aborted the fetch');
+
+    const lookup = options.lookup;
+    const requestOptions: RequestOptions = {
+      method: 'GET',
+      host: hostname,
+      servername: hostname,
+      port: options.portOverride ?? (url.port === '' ? 443 : Number(url.port)),
+      path: `${url.pathname}${url.search}`,
+      headers: { accept: 'text/plain', 'user-agent': options.userAgent ?? 'mailflow', connection: 'close' },
+      agent: false,
+      rejectUnauthorized: true,
+      ...(ca ? { ca } : {}),
+      ...(lookup ? { lookup: adaptLookup(lookup) } : {}),
+    };
+    const client = request(requestOptions, (response) => readBody(response, req.maxBodyBytes, finish, failWith));
+    client.on('error', (err: NodeJS.ErrnoException) => {
+      const { error, detail } = classify(err);
+      failWith(error, detail);
+    });
+    client.on('socket', (socket) => {
+      const connectTimer = setTimeout(() => failWith('timeout', `no TLS connection within ${connectTimeoutMs} ms`), connectTimeoutMs);
+      timers.push(connectTimer);
+      socket.once('secureConnect', () => clearTimeout(connectTimer));
+    });
+    timers.push(setTimeout(() => failWith('timeout', `no complete response within ${totalTimeoutMs} ms`), totalTimeoutMs));
+    if (req.signal?.aborted) onAbort();
+    else req.signal?.addEventListener('abort', onAbort, { once: true });
+    client.end();
+  });
+}
+
+function readBody(
+  response: IncomingMessage,
+  maxBodyBytes: number,
+  finish: (result: HttpsFetchResult) => void,
+  failWith: (error: HttpsFetchErrorCode, detail: string) => void,
+): void {
+  const declared = response.headers['content-length'];
+  if (declared !== undefined && Number(declared) > maxBodyBytes) {
+    failWith('too-large', `Content-Length ${declared} exceeds ${maxBodyBytes} bytes`);
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  response.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > maxBodyBytes) {
+      failWith('too-large', `body exceeds ${maxBodyBytes} bytes`);
+      return;
+    }
+    chunks.push(chunk);
+  });
+  response.on('end', () => {
+    if (!response.complete) {
+      failWith('protocol', 'the response was cut short');
+      return;
+    }
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(response.headers)) {
+      if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    finish({ kind: 'response', status: response.statusCode ?? 0, headers, body: new Uint8Array(Buffer.concat(chunks)) });
+  });
+  response.on('error', (err: NodeJS.ErrnoException) => failWith('protocol', err.message));
+  response.on('aborted', () => failWith('protocol', 'the response was aborted'));
+}
+
+function classify(err: NodeJS.ErrnoException): { error: HttpsFetchErrorCode; detail: string } {
+  const code = err.code ?? '';
+  const detail = `${code ? `${code}: ` : ''}${err.message}`;
+  if (CERTIFICATE_ERRORS.has(code) || code.startsWith('ERR_TLS_CERT')) return { error: 'certificate', detail };
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ENODATA') return { error: 'dns', detail };
+  if (CONNECT_ERRORS.has(code)) return { error: 'connect', detail };
+  if (code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || /SSL|TLS/i.test(err.message)) return { error: 'tls', detail };
+  if (code === 'ETIMEDOUT') return { error: 'timeout', detail };
+  return { error: 'protocol', detail };
+}
+
+/** Adapts a promise lookup to the callback form net.connect calls (with or without `all`). */
+function adaptLookup(lookup: HostLookup): LookupFunction {
+  return (
+    hostname: string,
+    opts: LookupOptions,
+    callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+  ): void => {
+    lookup(hostname).then(
+      ({ address, family }) => (opts.all === true ? callback(null, [{ address, family }]) : callback(null, address, family)),
+      (err: unknown) => {
+        const error: NodeJS.ErrnoException = new Error(`lookup ${hostname}: ${String(err)}`);
+        error.code = 'ENOTFOUND';
+        callback(error, '', 4);
+      },
+    );
+  };
+}

@@ -1,0 +1,26 @@
+// MTA-STS (RFC 8461): TXT record and policy parsing, MX matching, policy fetch through the HttpsFetcher port,
+// cached discovery, and generating our own record and policy. See docs/mta-sts.md.
+
+export type {
+  MtaStsMode,
+  MtaStsRecord,
+  MtaStsPolicy,
+  MtaStsSyntaxCode,
+  MtaStsSyntaxError,
+  MtaStsParseResult,
+  MtaStsFailureType,
+  MtaStsFetchReason,
+  MtaStsFetchResult,
+  CachedMtaStsPolicy,
+  MtaStsPolicyCache,
+  MtaStsNoneReason,
+  MtaStsCacheUse,
+  MtaStsDecision,
+} from './types.js';
+export { parseMtaStsRecord, selectMtaStsRecord, isMtaStsRecordText, MAX_RECORD_LENGTH } from './record.js';
+export { parseMtaStsPolicy, normalizeMxPattern, MAX_MAX_AGE, MAX_POLICY_MX, MAX_POLICY_LINES } from './policy.js';
+export { mxMatchesPattern, matchPolicyMx, MxMatcher } from './mx-match.js';
+export { fetchMtaStsPolicy, mtaStsPolicyUrl, MAX_POLICY_BYTES, POLICY_CONNECT_TIMEOUT_MS, POLICY_TOTAL_TIMEOUT_MS, type MtaStsFetchOptions } from './fetch.js';
+export { MemoryMtaStsCache, DEFAULT_CACHE_ENTRIES } from './cache.js';
+export { resolveMtaStsPolicy, normalizePolicyDomain, DEFAULT_REFRESH_INTERVAL_MS, type MtaStsResolveOptions } from './resolve.js';
+export { generateMtaStsRecord, generateMtaStsPolicy, newMtaStsId, type GenerateResult } from './generate.js';
