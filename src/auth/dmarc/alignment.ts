@@ -85,6 +85,7 @@ function spfCandidate(input: DmarcInput, mode: AlignmentMode): SpfAlignment {
 function dkimCandidate(d: NonNullable<DmarcInput['dkim']>[number], mode: AlignmentMode): DkimAlignment {
   const base: DkimAlignment = { aligned: false, mode, domain: String(d?.domain ?? ''), result: d?.result ?? 'none', note: '' };
   if (d?.selector !== undefined) base.selector = d.selector;
+  if (typeof d?.underSized === 'number') base.underSized = d.underSized;
   if (base.result !== 'pass') base.note = 'not-pass';
   else normalizeInto(base);
   return base;

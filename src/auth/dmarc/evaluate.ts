@@ -41,6 +41,8 @@ export async function evaluateDmarc(input: DmarcInput, options: DmarcEvaluateOpt
   const chosen = results.length === 1 ? results[0]! : combine(results);
   chosen.warnings.unshift(...authors.warnings);
   chosen.queries = context.session.log;
+  const arc = input.arc?.result;
+  if (arc === 'pass' || arc === 'fail' || arc === 'none') chosen.arc = arc;
   return chosen;
 }
 

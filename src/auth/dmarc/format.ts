@@ -19,9 +19,10 @@ export function formatAuthResultsDmarc(result: DmarcResult): string {
     comment += ` dis=${result.disposition}`;
     if (result.testing && result.mode === 'rfc9989') comment += ' t=y';
     if (policy.pct !== undefined) comment += ` pct=${policy.pct.value}`;
+    if (result.arc !== undefined) comment += ` arc=${result.arc}`;
     parts.push(`(${comment})`);
   } else {
-    parts.push(`(${result.reason})`);
+    parts.push(`(${result.reason}${result.arc !== undefined ? ` arc=${result.arc}` : ''})`);
   }
   parts.push(`header.from=${propertyValue(result.fromDomain)}`);
   const applied = result.appliedPolicy ?? (result.result === 'permerror' ? 'none' : undefined);

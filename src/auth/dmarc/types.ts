@@ -218,6 +218,11 @@ export interface DmarcDkimInput {
   result: 'pass' | 'fail' | 'neutral' | 'none' | 'policy' | 'temperror' | 'permerror';
   domain: string;
   selector?: string;
+  /**
+   * Body octets the signature does not cover because of `l=` (RFC 6376 §8.2), as the DKIM verifier
+   * reports it. Carried into the alignment report so that policy can distrust a partial-body signature.
+   */
+  underSized?: number;
 }
 
 export interface DmarcInput {
@@ -227,6 +232,12 @@ export interface DmarcInput {
   from?: string[];
   spf?: DmarcSpfInput;
   dkim?: DmarcDkimInput[];
+  /**
+   * The ARC chain validation result (RFC 8617), when the caller has one. It never changes the DMARC
+   * verdict; it is reported (result and Authentication-Results comment) for local policy overrides
+   * (RFC 9989 §5.4, RFC 8617 §7.2).
+   */
+  arc?: { result: 'pass' | 'fail' | 'none' };
 }
 
 export interface DmarcEvaluateOptions extends DmarcDiscoveryOptions {
@@ -254,6 +265,8 @@ export interface DkimAlignment {
   selector?: string;
   result: DmarcDkimInput['result'];
   orgDomain?: string;
+  /** From the input: body octets not covered because of `l=`. */
+  underSized?: number;
   /** As for SpfAlignment, plus `limit`: beyond MAX_DKIM_DOMAINS, not checked. */
   note: string;
 }
@@ -293,6 +306,8 @@ export interface DmarcResult {
   /** True when the record has `t=y` (RFC 9989 §4.7): the applied policy is one step weaker than requested. */
   testing: boolean;
   alignment: { spf: SpfAlignment; dkim: DkimAlignment[] };
+  /** The ARC result given as input, reported only. */
+  arc?: 'pass' | 'fail' | 'none';
   /** Per-author results when the From field named several author domains (RFC 9989 §11.5). */
   authors?: DmarcResult[];
   /** Record issues (with fixes) and evaluation notes. */
