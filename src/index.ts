@@ -15,3 +15,5 @@ export {
 export * from './auth/spf/index.js';
 export * from './auth/dkim/index.js';
 export * from './core/message/index.js';
+export * from './auth/srs/index.js';
+export * from './auth/auth-results/index.js';

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { registerSpfCommands } from './commands/spf.js';
 import { registerDkimCommands } from './commands/dkim.js';
+import { registerSrsCommands } from './commands/srs.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
 import { type CliIO, processIO } from './output.js';
 
@@ -39,6 +40,7 @@ export function buildProgram(io: CliIO): Command {
     });
   registerSpfCommands(program, io);
   registerDkimCommands(program, io);
+  registerSrsCommands(program, io);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();
