@@ -61,7 +61,8 @@ export type PslInstallResult =
 /**
  * Validates a list file (parses, has the ICANN section, at least MIN_PSL_RULES rules) and installs it at
  * `destination` (default defaultPslPath()) by writing a temporary file and renaming it over the old one,
- * so readers never see half a list. Then makes it the in-memory default. Never throws.
+ * so readers never see half a list. When installed at the default path it also becomes the in-memory
+ * default. Never throws.
  */
 export function installPublicSuffixList(source: string, destination: string = defaultPslPath()): PslInstallResult {
   let bytes: Buffer;
@@ -88,6 +89,6 @@ export function installPublicSuffixList(source: string, destination: string = de
     }
     return { ok: false, error: { code: 'unwritable', message: `cannot write ${destination}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, line: 0 } };
   }
-  defaultList = loaded.value;
+  if (destination === defaultPslPath()) defaultList = loaded.value;
   return { ok: true, path: destination, rules: loaded.value.ruleCount, privateRules: loaded.value.privateRuleCount, bytes: bytes.length };
 }
