@@ -23,7 +23,9 @@ export interface NodeHttpsFetcherOptions {
   portOverride?: number;
   /** Sent as User-Agent. */
   userAgent?: string;
+  /** Ceiling on the connect timeout (default DEFAULT_CONNECT_TIMEOUT_MS); a request may ask for less. */
   connectTimeoutMs?: number;
+  /** Ceiling on the total timeout (default DEFAULT_TOTAL_TIMEOUT_MS); a request may ask for less. */
   totalTimeoutMs?: number;
 }
 
@@ -68,8 +70,9 @@ function fetchOnce(req: HttpsFetchRequest, options: NodeHttpsFetcherOptions, ca:
   }
   if (url.protocol !== 'https:') return Promise.resolve({ kind: 'error', error: 'bad-url', detail: `not https: ${req.url}` });
   const hostname = url.hostname.replace(/^\[|\]$/g, '');
-  const connectTimeoutMs = req.connectTimeoutMs ?? options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  const totalTimeoutMs = req.totalTimeoutMs ?? options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS;
+  // The fetcher's own timeouts are ceilings: a request may ask for less, never for more.
+  const connectTimeoutMs = Math.min(req.connectTimeoutMs ?? Infinity, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+  const totalTimeoutMs = Math.min(req.totalTimeoutMs ?? Infinity, options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS);
 
   return new Promise<HttpsFetchResult>((resolve) => {
     let settled = false;

@@ -39,8 +39,14 @@ export class JsonFileMtaStsCache implements MtaStsPolicyCache {
   }
 
   async get(domain: string): Promise<CachedMtaStsPolicy | undefined> {
-    const entry = (await this.load()).get(domain.toLowerCase());
-    return entry === undefined ? undefined : structuredClone(entry);
+    const entries = await this.load();
+    const key = domain.toLowerCase();
+    const entry = entries.get(key);
+    if (entry === undefined) return undefined;
+    // Recency for eviction lives in memory only: a read is not worth a disk write.
+    entries.delete(key);
+    entries.set(key, entry);
+    return structuredClone(entry);
   }
 
   async set(entry: CachedMtaStsPolicy): Promise<void> {
