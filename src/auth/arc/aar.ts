@@ -102,7 +102,8 @@ export function collectAuthResults(fields: readonly HeaderField[], authservId: s
   const results: string[] = [];
   for (const field of fields) {
     if (field.lowerName !== 'authentication-results') continue;
-    const value = fieldValue(field).toString('utf8');
+    // latin1: the results are copied into the AAR byte for byte.
+    const value = fieldValue(field).toString('latin1');
     if (authservIdOf(value)?.toLowerCase() !== wanted) continue;
     for (const piece of splitAuthResults(value).slice(1)) if (piece.toLowerCase() !== 'none') results.push(piece);
   }
