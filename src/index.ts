@@ -17,3 +17,4 @@ export * from './auth/dkim/index.js';
 export * from './core/message/index.js';
 export * from './auth/srs/index.js';
 export * from './auth/auth-results/index.js';
+export * from './auth/dmarc/index.js';

@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { registerSpfCommands } from './commands/spf.js';
 import { registerDkimCommands } from './commands/dkim.js';
 import { registerSrsCommands } from './commands/srs.js';
+import { registerDmarcCommands } from './commands/dmarc.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
 import { type CliIO, processIO } from './output.js';
 
@@ -40,6 +41,7 @@ export function buildProgram(io: CliIO): Command {
     });
   registerSpfCommands(program, io);
   registerDkimCommands(program, io);
+  registerDmarcCommands(program, io);
   registerSrsCommands(program, io);
   for (const command of program.commands) {
     command.exitOverride();
