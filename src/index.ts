@@ -18,3 +18,7 @@ export * from './core/message/index.js';
 export * from './auth/srs/index.js';
 export * from './auth/auth-results/index.js';
 export * from './auth/dmarc/index.js';
+export * from './transport/dane/index.js';
+export * from './transport/mta-sts/index.js';
+// Both DMARC and MTA-STS name a MAX_RECORD_LENGTH: the flat barrel keeps DMARC's; MTA-STS's is in its own module.
+export { MAX_RECORD_LENGTH } from './auth/dmarc/index.js';
