@@ -26,8 +26,8 @@ const resolver = new ZoneResolver(zone);
 const base = 'From: a@example.com\r\nTo: b@example.net\r\nSubject: hi\r\n\r\nbody\r\n';
 
 /** Seals `message` `times` times with the Ed25519 key (cheap), each hop validating first. */
-async function chainOf(times: number, message = Buffer.from(base)): Promise<Buffer> {
-  let current = message;
+async function chainOf(times: number, message: Buffer = Buffer.from(base)): Promise<Buffer> {
+  let current: Buffer = message;
   for (let i = 0; i < times; i++) {
     const chain = await verifyArc(current, { resolver });
     const sealed = await sealArc(current, { domain: 'example.org', selector: 'ed', privateKey: ed, authservId: `hop${i + 1}.example`, chain, timestamp: 1 });
