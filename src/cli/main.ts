@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { registerSpfCommands } from './commands/spf.js';
 import { registerDkimCommands } from './commands/dkim.js';
+import { registerArcCommands } from './commands/arc.js';
 import { registerSrsCommands } from './commands/srs.js';
 import { registerDmarcCommands } from './commands/dmarc.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
@@ -41,6 +42,7 @@ export function buildProgram(io: CliIO): Command {
     });
   registerSpfCommands(program, io);
   registerDkimCommands(program, io);
+  registerArcCommands(program, io);
   registerDmarcCommands(program, io);
   registerSrsCommands(program, io);
   for (const command of program.commands) {
