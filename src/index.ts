@@ -22,3 +22,4 @@ export * from './transport/dane/index.js';
 export * from './transport/mta-sts/index.js';
 // Both DMARC and MTA-STS name a MAX_RECORD_LENGTH: the flat barrel keeps DMARC's; MTA-STS's is in its own module.
 export { MAX_RECORD_LENGTH } from './auth/dmarc/index.js';
+export * from './auth/arc/index.js';
