@@ -1,0 +1,103 @@
+// The gateway config compiled once for the listeners: limits resolved, domains, accounts and connectors
+// compiled, policy stages built, the TLS context made. Bad settings throw a TypeError naming the setting here,
+// at start, not in the first session.
+
+import { createSecureContext, type SecureContext } from 'node:tls';
+import type { GatewayConfig, ListenerConfig, ListenerRole, SmtpLimits } from '../config-types.js';
+import type { MessageSink } from '../message-sink.js';
+import type { Clock } from '../../core/clock.js';
+import { systemClock } from '../../core/clock.js';
+import { resolveLimits } from './limits.js';
+import { AccountDirectory } from '../policy/accounts.js';
+import { compileConnectors, type Connector } from '../policy/connectors.js';
+import { AcceptedDomains } from '../policy/domains.js';
+import { AccountRateLimiter } from '../policy/rate-limit.js';
+import { buildPolicy } from '../policy/index.js';
+import type { GatewayPolicy } from '../policy/types.js';
+
+export interface GatewayDeps {
+  /** Where accepted messages go; 250 is sent only after `enqueue` resolves. */
+  sink: MessageSink;
+  clock?: Clock;
+  /** Adds or replaces stages (part 2's protection policies); receives the default policy. */
+  extendPolicy?: (policy: GatewayPolicy) => GatewayPolicy;
+}
+
+export interface ResolvedListener {
+  name: string;
+  role: ListenerRole;
+  host: string;
+  port: number;
+  tls: 'none' | 'starttls' | 'implicit';
+  auth: boolean;
+  requireAuth: boolean;
+  requireTls: boolean;
+  hostname: string;
+}
+
+export interface GatewayRuntime {
+  config: GatewayConfig;
+  hostname: string;
+  limits: SmtpLimits;
+  domains: AcceptedDomains;
+  accounts: AccountDirectory;
+  connectors: Connector[];
+  policy: GatewayPolicy;
+  rateLimiter: AccountRateLimiter;
+  sink: MessageSink;
+  clock: Clock;
+  normalizeBareLineEndings: boolean;
+  /** TLS server context, when TLS is configured. */
+  tls?: { context: SecureContext; requestCert: boolean };
+}
+
+/** Compiles a config. Throws a TypeError naming the setting when the config is unusable. */
+export function createGatewayRuntime(config: GatewayConfig, deps: GatewayDeps): GatewayRuntime {
+  const limits = resolveLimits(config.limits);
+  const clock = deps.clock ?? systemClock;
+  const domains = new AcceptedDomains(config.acceptedDomains);
+  const rateLimiter = new AccountRateLimiter(clock);
+  const connectors = compileConnectors(config.connectors);
+  const needCert = connectors.some((c) => c.certName !== undefined);
+  if (needCert && !config.tls?.clientCa) throw new TypeError('tls.clientCa: needed by a connector with tlsClientCertName');
+  let policy = buildPolicy(config, { domains, rateLimiter, limits });
+  if (deps.extendPolicy) policy = deps.extendPolicy(policy);
+  if (config.bareLineEndings !== undefined && config.bareLineEndings !== 'reject' && config.bareLineEndings !== 'normalize') {
+    throw new TypeError(`bareLineEndings: must be "reject" or "normalize", got ${String(config.bareLineEndings)}`);
+  }
+  return {
+    config,
+    hostname: config.hostname,
+    limits,
+    domains,
+    accounts: new AccountDirectory(config.accounts),
+    connectors,
+    policy,
+    rateLimiter,
+    sink: deps.sink,
+    clock,
+    normalizeBareLineEndings: config.bareLineEndings === 'normalize',
+    tls: config.tls
+      ? { context: createSecureContext({ key: config.tls.key, cert: config.tls.cert, ca: config.tls.clientCa, minVersion: 'TLSv1.2' }), requestCert: needCert }
+      : undefined,
+  };
+}
+
+/** Fills a listener's defaults from its role and the gateway config. */
+export function resolveListener(listener: ListenerConfig, runtime: GatewayRuntime): ResolvedListener {
+  const submission = listener.role === 'submission';
+  const tls = listener.tls ?? (runtime.tls ? 'starttls' : 'none');
+  if (tls !== 'none' && !runtime.tls) throw new TypeError(`listeners.${listener.name ?? listener.role}.tls: ${tls} needs tls.key and tls.cert`);
+  if (listener.role !== 'inbound' && listener.role !== 'submission') throw new TypeError(`listeners: role must be inbound or submission`);
+  return {
+    name: listener.name ?? listener.role,
+    role: listener.role,
+    host: listener.host,
+    port: listener.port,
+    tls,
+    auth: listener.auth ?? submission,
+    requireAuth: listener.requireAuth ?? submission,
+    requireTls: listener.requireTls ?? false,
+    hostname: listener.hostname ?? runtime.hostname,
+  };
+}
