@@ -23,3 +23,5 @@ export * from './transport/mta-sts/index.js';
 // Both DMARC and MTA-STS name a MAX_RECORD_LENGTH: the flat barrel keeps DMARC's; MTA-STS's is in its own module.
 export { MAX_RECORD_LENGTH } from './auth/dmarc/index.js';
 export * from './auth/arc/index.js';
+// ARC and the AAR parser both name MAX_ARC_INSTANCE (RFC 8617's 50); the barrel exports ARC's.
+export { MAX_ARC_INSTANCE } from './auth/arc/index.js';
