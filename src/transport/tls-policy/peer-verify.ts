@@ -37,6 +37,7 @@ const NOT_TRUSTED = new Set([
   'INVALID_CA',
   'CERT_NOT_YET_VALID',
   'CERT_SIGNATURE_FAILURE',
+  'INVALID_PURPOSE',
 ]);
 
 /** The chain the server presented, leaf first, as DER (bounded by MAX_PRESENTED_CERTS). */
