@@ -17,8 +17,6 @@ const OUTPUT_BLOCK_BYTES = 64 * 1024;
 /** A block of CRLFs, so a long run of held empty lines is written in a few large pieces. */
 const CRLF_BLOCK = Buffer.from('\r\n'.repeat(4096));
 const CRLF_TEXT = Buffer.from('\r\n');
-const DOUBLE_SPACE = Buffer.from('  ');
-const SPACE_CRLF = Buffer.from(' \r\n');
 
 /** Receives canonical body bytes. The buffer is only valid during the call. */
 export type BodySink = (data: Buffer) => void;
@@ -128,8 +126,8 @@ export class BodyCanonicalizer {
     let trailingAt = -2;
     while (i < wholeLinesEnd) {
       if (tabAt !== -1 && tabAt < i) tabAt = chunk.indexOf(HTAB, i);
-      if (doubleAt !== -1 && doubleAt < i) doubleAt = chunk.indexOf(DOUBLE_SPACE, i);
-      if (trailingAt !== -1 && trailingAt < i) trailingAt = chunk.indexOf(SPACE_CRLF, i);
+      if (doubleAt !== -1 && doubleAt < i) doubleAt = indexOfDoubleSpace(chunk, i);
+      if (trailingAt !== -1 && trailingAt < i) trailingAt = indexOfSpaceCrlf(chunk, i);
       let special = wholeLinesEnd;
       if (tabAt !== -1 && tabAt < special) special = tabAt;
       if (doubleAt !== -1 && doubleAt < special) special = doubleAt;
@@ -307,4 +305,26 @@ export function canonicalizeBody(body: Buffer, canonicalization: Canonicalizatio
   canonicalizer.push(body);
   canonicalizer.end();
   return Buffer.concat(parts);
+}
+
+// Buffer#indexOf with a two- or three-byte needle starting with SP stops at every space of the text (about
+// 10 µs per 10 KB). These two find the same positions in a fraction of that.
+
+/** chunk.indexOf(' \r\n', from), walking the CRs (rare in text, found by a native one-byte scan). */
+function indexOfSpaceCrlf(chunk: Buffer, from: number): number {
+  for (let cr = chunk.indexOf(CR, from + 1); cr !== -1; cr = chunk.indexOf(CR, cr + 1)) {
+    if (chunk[cr - 1] === SP && chunk[cr + 1] === LF) return cr - 1;
+  }
+  return -1;
+}
+
+/** chunk.indexOf('  ', from), looking at every second byte: any pair of spaces covers one of them. */
+function indexOfDoubleSpace(chunk: Buffer, from: number): number {
+  const length = chunk.length;
+  for (let i = from + 1; i < length; i += 2) {
+    if (chunk[i] !== SP) continue;
+    if (chunk[i - 1] === SP) return i - 1;
+    if (chunk[i + 1] === SP) return i;
+  }
+  return -1;
 }
