@@ -8,6 +8,7 @@ import { registerDkimCommands } from './commands/dkim.js';
 import { registerArcCommands } from './commands/arc.js';
 import { registerSrsCommands } from './commands/srs.js';
 import { registerDmarcCommands } from './commands/dmarc.js';
+import { registerVerifyCommands } from './commands/verify.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
 import { type CliIO, processIO } from './output.js';
 
@@ -44,6 +45,7 @@ export function buildProgram(io: CliIO): Command {
   registerDkimCommands(program, io);
   registerArcCommands(program, io);
   registerDmarcCommands(program, io);
+  registerVerifyCommands(program, io);
   registerSrsCommands(program, io);
   for (const command of program.commands) {
     command.exitOverride();

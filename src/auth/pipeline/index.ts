@@ -19,3 +19,12 @@ export {
   type Disposition,
   type DispositionReason,
 } from './types.js';
+export {
+  explainForwarding,
+  DEFAULT_ORIGIN_IP,
+  DEFAULT_FORWARDER_IP,
+  type ForwardingScenario,
+  type ForwardingExplanation,
+  type ForwardingVariant,
+  type ForwardingVariantName,
+} from './forwarding.js';
