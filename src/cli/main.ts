@@ -9,6 +9,7 @@ import { registerArcCommands } from './commands/arc.js';
 import { registerSrsCommands } from './commands/srs.js';
 import { registerDmarcCommands } from './commands/dmarc.js';
 import { registerVerifyCommands } from './commands/verify.js';
+import { registerTraceCommands } from './commands/trace.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
 import { type CliIO, processIO } from './output.js';
 
@@ -47,6 +48,7 @@ export function buildProgram(io: CliIO): Command {
   registerDmarcCommands(program, io);
   registerVerifyCommands(program, io);
   registerSrsCommands(program, io);
+  registerTraceCommands(program, io);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();
