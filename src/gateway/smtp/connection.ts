@@ -331,5 +331,18 @@ function clientCertificate(socket: TLSSocket): ClientCertificate | undefined {
   for (const part of (cert.subjectaltname ?? '').split(/,\s*/)) {
     if (part.startsWith('DNS:')) names.push(part.slice(4).toLowerCase());
   }
-  return { authorized: socket.authorized, names };
+  return { authorized: peerVerified(socket), names };
+}
+
+/**
+ * Whether OpenSSL verified the client certificate against `tls.clientCa`. Node sets `authorized` only on
+ * sockets a tls.Server made; for a socket we upgrade ourselves (STARTTLS, implicit TLS on a net.Server) we
+ * ask the handle what tls.Server's own check asks (`verifyError()`, null when the chain verified). Fails
+ * closed when that internal is missing, so a Node change can only turn certificate connectors off, not open.
+ */
+function peerVerified(socket: TLSSocket): boolean {
+  if (socket.authorized) return true;
+  const handle = (socket as unknown as { _handle?: { verifyError?: () => unknown } })._handle;
+  if (typeof handle?.verifyError !== 'function') return false;
+  return handle.verifyError() == null;
 }
