@@ -1,0 +1,140 @@
+// Producing RFC 8460 reports: the JSON (§4), gzip'd with the §5.3 file name, as a multipart/report mail
+// (§5.3) or an HTTPS POST body (§5.4).
+
+import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import type { TlsRptFailureDetail, TlsRptPolicyResult, TlsRptReport } from './types.js';
+
+const DAY_MS = 86_400_000;
+
+export interface BuildReportInput {
+  organizationName: string;
+  contactInfo: string;
+  /** Start of the UTC day the report covers, ms (reports are daily: RFC 8460 §4.1). */
+  dayStart: number;
+  policies: TlsRptPolicyResult[];
+  reportId?: string;
+}
+
+/** Builds a daily report. The date range is the whole UTC day, end inclusive to the second (RFC 8460 §4.4 example). */
+export function buildTlsRptReport(input: BuildReportInput): TlsRptReport {
+  if (input.dayStart % DAY_MS !== 0) throw new RangeError('buildTlsRptReport: dayStart must be 00:00:00 UTC');
+  return {
+    organizationName: input.organizationName,
+    dateRange: { startDatetime: isoSeconds(input.dayStart), endDatetime: isoSeconds(input.dayStart + DAY_MS - 1000) },
+    contactInfo: input.contactInfo,
+    reportId: input.reportId ?? `${isoSeconds(input.dayStart)}_${randomBytes(8).toString('hex')}`,
+    policies: input.policies,
+  };
+}
+
+function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** The report as RFC 8460 JSON (member names and order as in §4.4). */
+export function tlsRptToJson(report: TlsRptReport): Record<string, unknown> {
+  return {
+    'organization-name': report.organizationName,
+    'date-range': { 'start-datetime': report.dateRange.startDatetime, 'end-datetime': report.dateRange.endDatetime },
+    'contact-info': report.contactInfo,
+    'report-id': report.reportId,
+    policies: report.policies.map((p) => ({
+      policy: {
+        'policy-type': p.policy.policyType === 'other' ? (p.policy.policyTypeText ?? 'other') : p.policy.policyType,
+        ...(p.policy.policyString.length ? { 'policy-string': p.policy.policyString } : {}),
+        'policy-domain': p.policy.policyDomain,
+        ...(p.policy.mxHost.length === 1 ? { 'mx-host': p.policy.mxHost[0] } : p.policy.mxHost.length > 1 ? { 'mx-host': p.policy.mxHost } : {}),
+      },
+      summary: { 'total-successful-session-count': p.summary.totalSuccessfulSessionCount, 'total-failure-session-count': p.summary.totalFailureSessionCount },
+      ...(p.failureDetails.length ? { 'failure-details': p.failureDetails.map(detailJson) } : {}),
+    })),
+  };
+}
+
+function detailJson(d: TlsRptFailureDetail): Record<string, unknown> {
+  return {
+    'result-type': d.resultType,
+    ...(d.sendingMtaIp ? { 'sending-mta-ip': d.sendingMtaIp } : {}),
+    ...(d.receivingMxHostname ? { 'receiving-mx-hostname': d.receivingMxHostname } : {}),
+    ...(d.receivingMxHelo ? { 'receiving-mx-helo': d.receivingMxHelo } : {}),
+    ...(d.receivingIp ? { 'receiving-ip': d.receivingIp } : {}),
+    'failed-session-count': d.failedSessionCount,
+    ...(d.additionalInformation ? { 'additional-information': d.additionalInformation } : {}),
+    ...(d.failureReasonCode ? { 'failure-reason-code': d.failureReasonCode } : {}),
+  };
+}
+
+/** The report gzip'd (RFC 8460 §5.3: `application/tlsrpt+gzip`). */
+export function gzipTlsRpt(report: TlsRptReport): Buffer {
+  return gzipSync(Buffer.from(JSON.stringify(tlsRptToJson(report))));
+}
+
+/**
+ * RFC 8460 §5.3 file name: `sender!policy-domain!begin!end!unique-id.json.gz`, timestamps in Unix seconds.
+ * `!` and `/` in the parts would break the format and are refused (RangeError).
+ */
+export function tlsRptFilename(input: { submitter: string; policyDomain: string; report: TlsRptReport; uniqueId?: string; gzip?: boolean }): string {
+  const begin = Math.floor(Date.parse(input.report.dateRange.startDatetime) / 1000);
+  const end = Math.floor(Date.parse(input.report.dateRange.endDatetime) / 1000);
+  const parts = [input.submitter, input.policyDomain, String(begin), String(end), ...(input.uniqueId ? [input.uniqueId] : [])];
+  for (const part of parts) if (part === '' || /[!/\\\s]/.test(part)) throw new RangeError(`tlsRptFilename: "${part}" cannot be part of a report file name`);
+  return `${parts.join('!')}.json${input.gzip === false ? '' : '.gz'}`;
+}
+
+export interface TlsRptMailInput {
+  report: TlsRptReport;
+  /** Our domain (TLS-Report-Submitter). */
+  submitter: string;
+  policyDomain: string;
+  from: string;
+  /** The `mailto:` rua address. */
+  to: string;
+  /** Date header value time, ms. */
+  date: number;
+  messageId?: string;
+  boundary?: string;
+}
+
+/** The report as a mail (RFC 8460 §5.3): multipart/report; report-type="tlsrpt", report part gzip'd in base64. */
+export function tlsRptMail(input: TlsRptMailInput): Buffer {
+  const gz = gzipTlsRpt(input.report);
+  const filename = tlsRptFilename({ submitter: input.submitter, policyDomain: input.policyDomain, report: input.report, uniqueId: randomBytes(4).toString('hex') });
+  const boundary = input.boundary ?? `tlsrpt-${randomBytes(12).toString('hex')}`;
+  for (const value of [input.submitter, input.policyDomain, input.from, input.to, input.report.reportId]) {
+    if (/[\r\n]/.test(value)) throw new RangeError('tlsRptMail: header values cannot contain CR or LF');
+  }
+  const base64 = gz.toString('base64').replace(/.{1,76}/g, '$&\r\n');
+  const lines = [
+    `From: ${input.from}`,
+    `To: ${input.to}`,
+    `Date: ${new Date(input.date).toUTCString().replace('GMT', '+0000')}`,
+    `Subject: Report Domain: ${input.policyDomain} Submitter: ${input.submitter} Report-ID: <${input.report.reportId}>`,
+    `Message-ID: <${input.messageId ?? `${randomBytes(12).toString('hex')}@${input.submitter}`}>`,
+    `TLS-Report-Domain: ${input.policyDomain}`,
+    `TLS-Report-Submitter: ${input.submitter}`,
+    'MIME-Version: 1.0',
+    `Content-Type: multipart/report; report-type="tlsrpt"; boundary="${boundary}"`,
+    '',
+    `--${boundary}`,
+    'Content-Type: text/plain; charset="utf-8"',
+    '',
+    `This is an aggregate TLS report from ${input.submitter} for ${input.policyDomain} (RFC 8460).`,
+    '',
+    `--${boundary}`,
+    `Content-Type: application/tlsrpt+gzip; name="${filename}"`,
+    'Content-Transfer-Encoding: base64',
+    `Content-Disposition: attachment; filename="${filename}"`,
+    '',
+    base64.trimEnd(),
+    '',
+    `--${boundary}--`,
+    '',
+  ];
+  return Buffer.from(lines.join('\r\n'));
+}
+
+/** What to POST to an `https:` rua (RFC 8460 §5.4). */
+export function tlsRptHttpsBody(report: TlsRptReport): { method: 'POST'; contentType: 'application/tlsrpt+gzip'; body: Buffer } {
+  return { method: 'POST', contentType: 'application/tlsrpt+gzip', body: gzipTlsRpt(report) };
+}
