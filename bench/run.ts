@@ -1,6 +1,6 @@
 // `npm run bench`: runs the benchmarks and prints their tables. Options:
 //   --duration=MS   measuring time per row (default 2000)   --warmup=MS   warm-up per row (default 500)
-//   --only=spf|dkim run one benchmark (default both)
+//   --only=spf|dkim|pipeline run one benchmark (default all)
 // Exits 1 when mailflow and mailauth disagree on a bench verdict (the timings would then compare
 // different work); a ratio under the target is reported, not failed.
 
@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { runSpfBench, TARGET_RATIO, BENCH_ZONE, BENCH_CLIENTS } from './spf.bench.js';
 import { runDkimBench, DKIM_TARGETS } from './dkim.bench.js';
+import { runPipelineBench, PIPELINE_TARGET_RATIO } from './pipeline.bench.js';
 
 function option(name: string, fallback: number): number {
   const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -26,7 +27,7 @@ const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFracti
 
 const options = { durationMs: option('duration', 2000), warmupMs: option('warmup', 500) };
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-if (only !== undefined && only !== 'spf' && only !== 'dkim') throw new Error('bench: --only must be spf or dkim');
+if (only !== undefined && only !== 'spf' && only !== 'dkim' && only !== 'pipeline') throw new Error('bench: --only must be spf, dkim or pipeline');
 const mailauthVersion = (createRequire(import.meta.url)('mailauth/package.json') as { version: string }).version;
 
 let failed = false;
@@ -104,6 +105,17 @@ if (only === undefined || only === 'dkim') {
   );
   // Other processes on the machine take cores from the threads and skew every row: say how busy it was.
   console.log(`load average (1 min) before / after: ${loadBefore.toFixed(2)} / ${(loadavg()[0] ?? 0).toFixed(2)} on ${dkim.cores} cores`);
+}
+
+if (only === undefined || only === 'pipeline') {
+  const pipeline = await runPipelineBench(options);
+  console.log(`\nPipeline benchmark — SPF + DKIM RSA-2048 + ARC (none) + DMARC on a ${fmt(pipeline.messageBytes)}-byte message, warm cache, mailauth ${mailauthVersion} authenticate() without BIMI; rows interleaved in 4 rounds`);
+  console.log(table(['check', 'mailflow', 'mailauth'], pipeline.verdicts.map((v) => [v.check, v.mailflow, v.mailauth])));
+  const differ = pipeline.verdicts.filter((v) => v.mailflow !== v.mailauth);
+  console.log(differ.length === 0 ? 'verdicts: all agree\n' : `verdicts: ${differ.length} DISAGREE — timings below compare different work\n`);
+  console.log(table(['implementation', 'verifications/s', 'µs/message', 'messages'], pipeline.rows.map((r) => [r.name, fmt(r.timing.opsPerSecond), fmt(r.timing.meanUs, 1), fmt(r.timing.ops)])));
+  console.log(`\nratio mailflow/mailauth (full pipeline, warm): ${pipeline.ratio.toFixed(2)}x — ${pipeline.ratio >= PIPELINE_TARGET_RATIO ? 'meets' : 'BELOW'} the target of ≥${PIPELINE_TARGET_RATIO}x`);
+  failed ||= differ.length > 0;
 }
 
 process.exitCode = failed ? 1 : 0;
