@@ -170,7 +170,13 @@ export class RawClient {
     return new Promise((resolve, reject) => {
       const host = options.host ?? '127.0.0.1';
       const socket = options.tls
-        ? tlsConnect({ port, host, rejectUnauthorized: false, cert: options.cert, key: options.key, localAddress: options.localAddress })
+        ? tlsConnect({
+            socket: netConnect({ port, host, localAddress: options.localAddress }),
+            rejectUnauthorized: false,
+            servername: 'mx.example.com',
+            cert: options.cert,
+            key: options.key,
+          })
         : netConnect({ port, host, localAddress: options.localAddress });
       socket.once(options.tls ? 'secureConnect' : 'connect', () => resolve(new RawClient(socket)));
       socket.once('error', reject);

@@ -137,3 +137,15 @@ export async function checkConnectorSpf(
   }
   return warnings;
 }
+
+/**
+ * What `mailflow gateway` calls at start: `checkConnectorSpf` for every connector that lists
+ * `sendingDomains`, in config order. Returns all warnings (empty when every connector is covered).
+ */
+export async function checkAllConnectorsSpf(connectors: readonly ConnectorConfig[], resolver: DnsResolver): Promise<ConnectorSpfWarning[]> {
+  const warnings: ConnectorSpfWarning[] = [];
+  for (const connector of connectors) {
+    if (connector.sendingDomains?.length) warnings.push(...(await checkConnectorSpf(connector, connector.sendingDomains, resolver)));
+  }
+  return warnings;
+}

@@ -29,7 +29,7 @@ export * from './decision.js';
 export type * from './types.js';
 export { AccountDirectory, hashPassword, verifyPassword, parsePasswordHash, type Account } from './accounts.js';
 export { compileAddressPatterns, type AddressMatcher, type AddressParts } from './address-patterns.js';
-export { compileConnectors, matchConnector, checkConnectorSpf, parseNetwork, type Connector, type ClientCertificate, type ConnectorSpfWarning } from './connectors.js';
+export { compileConnectors, matchConnector, checkConnectorSpf, checkAllConnectorsSpf, parseNetwork, type Connector, type ClientCertificate, type ConnectorSpfWarning } from './connectors.js';
 export { AcceptedDomains } from './domains.js';
 export { AccountRateLimiter, RATE_WINDOW_MS } from './rate-limit.js';
 export { headerFromAddresses, parseFromValue, countReceived } from './header-from.js';

@@ -136,7 +136,10 @@ export class SmtpSession {
       this.closed = true;
       return [reply];
     }
-    if (isError(reply) && ++this.errors >= this.limits.maxErrors) {
+    // 452 4.5.3 (too many recipients) is the normal way a big list is split over transactions; it has its
+    // own flood limit (recipientOvershoot) and does not count as an error.
+    const counted = isError(reply) && !(reply.code === 452 && reply.enhanced === '4.5.3');
+    if (counted && ++this.errors >= this.limits.maxErrors) {
       this.closed = true;
       this.note('errors');
       return [reply, Replies.tooManyErrors()];
