@@ -10,6 +10,7 @@ import { registerSrsCommands } from './commands/srs.js';
 import { registerDmarcCommands } from './commands/dmarc.js';
 import { registerVerifyCommands } from './commands/verify.js';
 import { registerTraceCommands } from './commands/trace.js';
+import { registerTlsPolicyCommands } from './commands/tls-policy.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
 import { type CliIO, processIO } from './output.js';
 
@@ -49,6 +50,7 @@ export function buildProgram(io: CliIO): Command {
   registerVerifyCommands(program, io);
   registerSrsCommands(program, io);
   registerTraceCommands(program, io);
+  registerTlsPolicyCommands(program, io);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();
