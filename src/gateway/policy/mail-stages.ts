@@ -37,8 +37,8 @@ export const senderAllowedStage: PolicyStage<MailInput> = {
     if (!sender) return CONTINUE;
     const matcher = session.account?.mayUse ?? session.connector?.mayUse;
     if (!matcher) return CONTINUE;
-    if (sender.isLiteral || matcher({ local: sender.localUnquoted, domain: sender.domainAscii })) return sender.isLiteral ? notOwned() : CONTINUE;
-    return notOwned();
+    if (sender.isLiteral) return notOwned(); // an address literal is nobody's own address
+    return matcher({ local: sender.localUnquoted, domain: sender.domainAscii }) ? CONTINUE : notOwned();
   },
 };
 

@@ -7,3 +7,5 @@ export * from './limits.js';
 export { formatReply, Replies, reply, type SmtpReply } from './reply.js';
 export { SMTP_CHANNEL_NAME, smtpChannel, type SmtpEvent } from './events.js';
 export { parsePath, parseDomain, splitPathArgument, type Mailbox, type PathParse } from './address.js';
+export type * from '../config-types.js';
+export type { MessageSink, IncomingMessage, Envelope, EnvelopeRecipient, ClientInfo } from '../message-sink.js';

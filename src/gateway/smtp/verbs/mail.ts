@@ -25,9 +25,8 @@ export async function mail(session: SmtpSession, args: string): Promise<VerbResu
   if (sender?.nonAscii && !params.value.smtputf8) return answer(Replies.needSmtputf8());
   const outcome = await runStages(session.runtime.policy.mail, { session: session.facts(), sender, params: params.value }, ACCEPT, session.limits.policyTimeoutMs);
   publish({ type: 'decision', listener: session.listener.name, ip: session.client.ip, point: 'mail', stage: outcome.stage, kind: outcome.decision.kind, reason: reasonOf(outcome.decision), address: sender?.address ?? '' });
-  const reply = decisionToReply(outcome.decision, Replies.senderOk);
-  if (reply.code === 250) session.startTransaction(sender, sender?.address ?? '', params.value);
-  return answer(reply);
+  if (outcome.decision.kind === 'accept' || outcome.decision.kind === 'continue') session.startTransaction(sender, sender?.address ?? '', params.value);
+  return answer(decisionToReply(outcome.decision, Replies.senderOk));
 }
 
 export function reasonOf(decision: { kind: string; reason?: string }): string {
