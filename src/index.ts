@@ -25,3 +25,6 @@ export { MAX_RECORD_LENGTH } from './auth/dmarc/index.js';
 export * from './auth/arc/index.js';
 // ARC and the AAR parser both name MAX_ARC_INSTANCE (RFC 8617's 50); the barrel exports ARC's.
 export { MAX_ARC_INSTANCE } from './auth/arc/index.js';
+export * from './transport/tls-policy/index.js';
+export * from './transport/tlsrpt/index.js';
+export * from './reports/tlsrpt/index.js';
