@@ -111,7 +111,7 @@ test('mailing-list forward breaks DKIM: rejected unless a trusted ARC sealer vou
   assert.equal(arc.arc.policy.sealer, 'fabrikam.example');
   assert.match(arc.arc.policy.evidence![0]!, /^dmarc=pass header\.from=contoso\.example/);
   assert.equal(arc.disposition.overridden, 'reject');
-  assert.match(arc.authenticationResults, /arc=pass\s+\(i=1 d=fabrikam\.example; trusted sealer fabrikam\.example: local_policy arc-trusted-forwarder as\[1\]\.d=fabrikam\.example as\[1\]\.s=arc\)\s+smtp\.remote-ip=198\.51\.100\.25/);
+  assert.match(arc.authenticationResults, /arc=pass\s+\(i=1 d=fabrikam\.example; trusted sealer fabrikam\.example: local_policy arc-trusted-forwarder as\[1\]\.d=fabrikam\.example as\[1\]\.s=arc\)\s+smtp\.remote-ip=198\.51\.100\.25\s+header\.oldest-pass=0;/);
   assert.match(arc.authenticationResults, /dmarc=fail\s+\(p=reject dis=none arc=pass override=local_policy:arc-trusted-forwarder\)\s+header\.from=contoso\.example policy\.dmarc=reject/);
   assert.deepEqual(summary(await verify(sealed, atWingtoys(srs))), ['pass', 'fail', 'fail', 'pass', 'none', 'arc-trusted-forwarder']);
   // A receiver that does not trust fabrikam.example as a sealer applies the policy.

@@ -48,6 +48,8 @@ export function buildAuthenticationResults(input: HeaderInput): string {
     const remote = { ptype: 'smtp', property: 'remote-ip', value: input.ip };
     if (oldest < 0) arcEntry.props.push(remote);
     else arcEntry.props.splice(oldest, 0, remote);
+    // RFC 8617 §10.1: oldest-pass is 0 when every AMS verifies; the ARC formatter leaves 0 out, we state it.
+    if (oldest < 0 && arc.cv === 'pass' && arc.oldestPass !== undefined) arcEntry.props.push({ ptype: 'header', property: 'oldest-pass', value: String(arc.oldestPass) });
   }
   if (override && arcEntry !== undefined && dmarcEntry !== undefined) {
     const sets = arc.instances
