@@ -28,3 +28,4 @@ export { MAX_ARC_INSTANCE } from './auth/arc/index.js';
 export * from './transport/tls-policy/index.js';
 export * from './transport/tlsrpt/index.js';
 export * from './reports/tlsrpt/index.js';
+export * from './auth/pipeline/index.js';
