@@ -1,0 +1,58 @@
+// The validated config as code sees it: the shape the schema table (schema.ts) produces once defaults are
+// applied. Names, defaults and meanings live in the table; this only gives them TypeScript types, and
+// src/config/config.test.ts checks that the table's defaults produce exactly this shape.
+
+import type { ListenerRole, SmtpLimits } from '../gateway/config-types.js';
+
+export interface ListenerSettings {
+  name?: string;
+  role: ListenerRole;
+  host: string;
+  port: number;
+  tls: 'starttls' | 'implicit' | 'none';
+  auth?: boolean;
+  requireAuth?: boolean;
+  requireTls: boolean;
+  hostname?: string;
+}
+
+export interface AccountSettings {
+  username: string;
+  passwordHash?: string;
+  generatedPassword: boolean;
+  fromAddresses: string[];
+  messagesPerHour?: number;
+  disabled: boolean;
+}
+
+export interface ConnectorSettings {
+  name: string;
+  ips: string[];
+  tlsClientCertName?: string;
+  fromAddresses?: string[];
+  sendingDomains: string[];
+}
+
+export interface MailflowConfig {
+  hostname: string;
+  dataDir: string;
+  listeners: ListenerSettings[];
+  acceptedDomains: { domain: string; mailboxes?: string[] }[];
+  accounts: AccountSettings[];
+  connectors: ConnectorSettings[];
+  directSend: { enabled: boolean; rejectOwnDomainFrom: boolean };
+  limits: SmtpLimits;
+  tls: { certFile?: string; keyFile?: string; clientCaFile?: string };
+  bareLineEndings: 'reject' | 'normalize';
+  dns: { servers: string[]; timeoutMs?: number };
+  delivery: {
+    paused: boolean;
+    outboundPort: number;
+    smartHost?: string;
+    mailboxServer: { protocol: 'maildir' | 'smtp' | 'lmtp'; host?: string; port?: number };
+    /** Milliseconds. */
+    maxQueueAge: number;
+    maxInFlight: number;
+  };
+  log: { format: 'auto' | 'json' | 'pretty'; level: 'debug' | 'info' | 'warn' | 'error' };
+}
