@@ -143,9 +143,11 @@ export interface QueueStore {
   markCorrupt(id: string, reason: string): Promise<void>;
   /**
    * Start-up recovery: active messages whose lease expired before `now` go back to deferred (if tried
-   * before) or incoming, due at `now`. Returns how many moved.
+   * before) or incoming, due at `now`. With `allLeases` every active message does, whatever its lease: for
+   * a single-node owner that knows no other worker is alive (the gateway holds its data directory's lock).
+   * Returns how many moved.
    */
-  recover(now: number): Promise<number>;
+  recover(now: number, options?: { allLeases?: boolean }): Promise<number>;
   get(id: string): Promise<QueuedMessage | undefined>;
   list(options?: QueueListOptions): Promise<QueuedMessage[]>;
   counts(): Promise<Record<QueueState, number>>;

@@ -228,9 +228,10 @@ export class SqliteQueueStore implements QueueStore, TraceStore {
     });
   }
 
-  recover(now: number): Promise<number> {
+  recover(now: number, options: { allLeases?: boolean } = {}): Promise<number> {
     return this.write(() => {
-      const expired = this.stmt(`SELECT id, attempts FROM messages WHERE state = 'active' AND lease_until < ?`).all(now) as {
+      const cutoff = options.allLeases === true ? Number.MAX_SAFE_INTEGER : now;
+      const expired = this.stmt(`SELECT id, attempts FROM messages WHERE state = 'active' AND lease_until < ?`).all(cutoff) as {
         id: string;
         attempts: number;
       }[];
