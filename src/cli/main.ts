@@ -11,6 +11,8 @@ import { registerDmarcCommands } from './commands/dmarc.js';
 import { registerVerifyCommands } from './commands/verify.js';
 import { registerTraceCommands } from './commands/trace.js';
 import { registerTlsPolicyCommands } from './commands/tls-policy.js';
+import { registerGatewayCommands } from './commands/gateway.js';
+import { registerConfigCommands } from './commands/config.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
 import { type CliIO, processIO } from './output.js';
 
@@ -51,6 +53,8 @@ export function buildProgram(io: CliIO): Command {
   registerSrsCommands(program, io);
   registerTraceCommands(program, io);
   registerTlsPolicyCommands(program, io);
+  registerGatewayCommands(program, io);
+  registerConfigCommands(program, io);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();
