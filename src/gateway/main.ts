@@ -1,0 +1,162 @@
+// The gateway's main job: one process that owns a data directory and runs the SMTP listeners, the durable
+// queue and the delivery engine, wired from the validated config. `startGateway` is what `mailflow gateway`
+// calls (and tests); it returns once every listener is bound, and `stop()` shuts down gracefully: stop
+// accepting, let sessions finish, let deliveries in flight finish, keep the queue, release the lock.
+
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { resolve as resolvePath } from 'node:path';
+import { SqliteQueueStore } from '../adapters/storage/sqlite/queue-store.js';
+import { createResolver, resolveServerList } from '../adapters/dns/index.js';
+import { systemClock } from '../core/clock.js';
+import type { DnsResolver } from '../core/dns/types.js';
+import type { MailflowConfig } from '../config/types.js';
+import { DeliveryEngine } from './delivery/engine.js';
+import { checkAllConnectorsSpf } from './policy/connectors.js';
+import { QueueSink } from './queue/sink.js';
+import { DEFAULT_RETRY_SCHEDULE } from './queue/retry.js';
+import { startSmtpGateway, type SmtpGateway } from './smtp/server.js';
+import { SMTP_CHANNEL_NAME, type SmtpEvent } from './smtp/events.js';
+import { lockDataDir } from './process/data-dir.js';
+import type { GatewayLogger, LogLevel } from './process/log.js';
+import { ReceivedHeaderSink } from './process/received.js';
+import { resolveSettings, type GeneratedSecret } from './process/settings.js';
+
+/** How long a graceful stop lets SMTP sessions finish before it drops them (then the queue keeps the mail). */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
+export interface GatewayMainOptions {
+  config: MailflowConfig;
+  /** Wins over `config.dataDir` (the --data-dir flag). */
+  dataDir?: string;
+  logger: GatewayLogger;
+  /** For $MAILFLOW_DNS (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Replaces the resolver built from `config.dns` (tests). */
+  resolver?: DnsResolver;
+}
+
+export interface BoundListener {
+  name: string;
+  role: 'inbound' | 'submission';
+  host: string;
+  port: number;
+  tls: 'starttls' | 'implicit' | 'none';
+}
+
+export interface RunningGateway {
+  dataDir: string;
+  listeners: BoundListener[];
+  generatedPasswords: GeneratedSecret[];
+  /** A swaks command that sends a first message through the submission listener, when there is one. */
+  firstMessageCommand?: string;
+  store: SqliteQueueStore;
+  /** Graceful: 421 to sessions after their current command, deliveries finish, the queue stays on disk. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Which SMTP events are worth which log level (every connection only at debug). */
+const EVENT_LEVEL: Record<SmtpEvent['type'], LogLevel> = {
+  connect: 'debug', close: 'debug', tls: 'debug', decision: 'debug', queued: 'info', auth: 'info',
+  refused: 'warn', 'tls-error': 'warn', 'message-refused': 'info', limit: 'warn',
+};
+
+/** Starts the whole gateway; rejects (after undoing what it started) when anything cannot start. */
+export async function startGateway(options: GatewayMainOptions): Promise<RunningGateway> {
+  const { config, logger } = options;
+  const dataDir = resolvePath(options.dataDir ?? config.dataDir);
+  const release = lockDataDir(dataDir);
+  const undo: (() => Promise<void> | void)[] = [release];
+  const rollback = async () => {
+    for (const step of undo.reverse()) await step();
+  };
+  try {
+    const settings = await resolveSettings(config, dataDir);
+    if (settings.generatedCertificate?.created) logger.log('info', 'certificate-generated', { file: settings.generatedCertificate.file, message: `self-signed certificate for ${config.hostname}` });
+
+    const resolver = options.resolver ?? createResolver({
+      servers: resolveServerList({ flags: config.dns.servers, env: (options.env ?? process.env).MAILFLOW_DNS }),
+      ...(config.dns.timeoutMs === undefined ? {} : { timeoutMs: config.dns.timeoutMs }),
+    });
+
+    const store = SqliteQueueStore.openInDataDir(dataDir);
+    undo.push(() => store.close());
+    // We hold the data directory's lock, so no other worker is alive: whatever a killed gateway had
+    // claimed comes back now instead of after its lease.
+    const recovered = await store.recover(systemClock.now(), { allLeases: true });
+    if (recovered > 0) logger.log('info', 'queue-recovered', { messages: recovered, message: 'messages claimed by a previous run are queued again' });
+
+    const local = new Set(settings.gateway.acceptedDomains.map((d) => d.domain));
+    const engine = new DeliveryEngine({
+      store, resolver, clock: systemClock, hostname: config.hostname,
+      isLocalDomain: (domain) => local.has(domain.toLowerCase()),
+      inbound: settings.inbound,
+      outbound: { port: config.delivery.outboundPort, ...(settings.smartHost ? { smartHost: settings.smartHost } : {}) },
+      schedule: { ...DEFAULT_RETRY_SCHEDULE, maxAgeMs: config.delivery.maxQueueAge },
+      maxInFlight: config.delivery.maxInFlight,
+      onError: (error) => logger.log('error', 'delivery-error', { error }),
+    });
+    if (!config.delivery.paused) {
+      await engine.start();
+      undo.push(() => engine.stop());
+    } else {
+      logger.log('warn', 'delivery-paused', { message: 'delivery.paused is set: mail is queued, not delivered' });
+    }
+
+    const onEvent = (message: unknown) => {
+      const { type, ...fields } = message as SmtpEvent;
+      logger.log(EVENT_LEVEL[type] ?? 'info', `smtp-${type}`, fields);
+    };
+    subscribe(SMTP_CHANNEL_NAME, onEvent);
+    undo.push(() => void unsubscribe(SMTP_CHANNEL_NAME, onEvent));
+
+    const sink = new ReceivedHeaderSink(new QueueSink(store, () => engine.wake()), config.hostname);
+    const smtp: SmtpGateway = await startSmtpGateway(settings.gateway, { sink });
+    undo.push(() => smtp.close(0));
+
+    const listeners: BoundListener[] = smtp.listeners.map((l) => ({ name: l.listener.name, role: l.listener.role, ...l.address, tls: l.listener.tls }));
+    for (const l of listeners) logger.log('info', 'listening', { ...l, message: `${l.role} on ${l.host}:${l.port}` });
+
+    // Connector SPF coverage is advice, not a reason to refuse to start: run it without delaying the listeners.
+    const spfCheck = checkAllConnectorsSpf(settings.gateway.connectors, resolver).then(
+      (warnings) => {
+        for (const w of warnings) logger.log('warn', 'connector-spf', { ...w, message: `connector ${w.connector}: ${w.ip} is not covered by the SPF of ${w.domain} (${w.code})` });
+      },
+      (error: unknown) => logger.log('warn', 'connector-spf', { error }),
+    );
+
+    const running: RunningGateway = {
+      dataDir,
+      listeners,
+      generatedPasswords: settings.generatedPasswords,
+      store,
+      stop: async (graceMs = SHUTDOWN_GRACE_MS) => {
+        logger.log('info', 'stopping', { message: 'no new connections; finishing sessions and deliveries; the queue is kept' });
+        await smtp.close(graceMs);
+        await spfCheck;
+        undo.pop(); // smtp, closed above
+        await rollback();
+        logger.log('info', 'stopped', {});
+      },
+    };
+    const command = firstMessageCommand(config, listeners, settings.generatedPasswords);
+    if (command !== undefined) running.firstMessageCommand = command;
+    return running;
+  } catch (error) {
+    await rollback();
+    throw error;
+  }
+}
+
+/** The swaks line that sends a first message with the first generated account, or undefined when none fits. */
+export function firstMessageCommand(config: MailflowConfig, listeners: BoundListener[], secrets: GeneratedSecret[]): string | undefined {
+  const submission = listeners.find((l) => l.role === 'submission' && l.tls !== 'none');
+  const secret = secrets[0];
+  const domain = config.acceptedDomains[0];
+  if (submission === undefined || secret === undefined || domain === undefined) return undefined;
+  const account = config.accounts.find((a) => a.username === secret.username);
+  const from = account?.fromAddresses.find((a) => !a.startsWith('*@')) ?? secret.username;
+  const to = `${domain.mailboxes?.[0] ?? 'postmaster'}@${domain.domain}`;
+  const host = submission.host === '0.0.0.0' ? '127.0.0.1' : submission.host === '::' ? '::1' : submission.host;
+  const server = host.includes(':') ? `[${host}]:${submission.port}` : `${host}:${submission.port}`;
+  return `swaks --server ${server} ${submission.tls === 'implicit' ? '--tlsc' : '--tls'} --auth-user ${secret.username} --auth-password '${secret.password}' --from ${from} --to ${to}`;
+}

@@ -1,0 +1,108 @@
+// Turns the validated config file (MailflowConfig) into what the parts take: GatewayConfig for the SMTP
+// listeners (with certificate PEMs read and passwords hashed), and the delivery engine's targets. The I/O
+// here (reading PEM files, the data directory's generated secrets) happens once, at start.
+
+import { readFileSync } from 'node:fs';
+import { hashPassword } from '../policy/accounts.js';
+import type { AccountConfig, GatewayConfig, ListenerConfig } from '../config-types.js';
+import type { InboundTarget } from '../delivery/engine.js';
+import type { SmartHost } from '../delivery/routes.js';
+import type { MailflowConfig } from '../../config/types.js';
+import { parseHostPort } from '../../config/schema.js';
+import { generatedCertificate, generatedPassword } from './data-dir.js';
+
+/** A setting names a file that cannot be read. Code 'gateway-config-file-unreadable'. */
+export class GatewayFileError extends Error {
+  readonly code = 'gateway-config-file-unreadable';
+  constructor(setting: string, file: string, cause: unknown) {
+    super(`${setting}: cannot read ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`);
+    this.name = 'GatewayFileError';
+  }
+}
+
+function readSettingFile(setting: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new GatewayFileError(setting, file, error);
+  }
+}
+
+export interface GeneratedSecret {
+  username: string;
+  password: string;
+  /** Where it is kept (mode 0600). */
+  file: string;
+  created: boolean;
+}
+
+export interface ResolvedSettings {
+  gateway: GatewayConfig;
+  generatedPasswords: GeneratedSecret[];
+  /** The generated certificate's file, when one is used. */
+  generatedCertificate?: { file: string; created: boolean };
+  inbound: InboundTarget;
+  smartHost?: SmartHost;
+}
+
+/** Reads certificates, hashes or generates passwords and builds the listeners' config. */
+export async function resolveSettings(config: MailflowConfig, dataDir: string): Promise<ResolvedSettings> {
+  let tls: GatewayConfig['tls'];
+  let generated: ResolvedSettings['generatedCertificate'];
+  if (config.tls.certFile !== undefined && config.tls.keyFile !== undefined) {
+    tls = { cert: readSettingFile('tls.certFile', config.tls.certFile), key: readSettingFile('tls.keyFile', config.tls.keyFile) };
+  } else {
+    const pair = generatedCertificate(dataDir, config.hostname);
+    tls = { cert: pair.certPem, key: pair.keyPem };
+    generated = { file: pair.certFile, created: pair.created };
+  }
+  if (config.tls.clientCaFile !== undefined) tls.clientCa = readSettingFile('tls.clientCaFile', config.tls.clientCaFile);
+
+  const generatedPasswords: GeneratedSecret[] = [];
+  const accounts: AccountConfig[] = [];
+  for (const account of config.accounts) {
+    let passwordHash = account.passwordHash;
+    if (account.generatedPassword) {
+      const secret = generatedPassword(dataDir, account.username);
+      generatedPasswords.push({ username: account.username, ...secret });
+      passwordHash = await hashPassword(secret.password);
+    }
+    accounts.push({
+      username: account.username,
+      passwordHash: passwordHash as string,
+      fromAddresses: account.fromAddresses,
+      disabled: account.disabled,
+      ...(account.messagesPerHour === undefined ? {} : { messagesPerHour: account.messagesPerHour }),
+    });
+  }
+
+  const listeners: ListenerConfig[] = config.listeners.map((l) => {
+    const out: ListenerConfig = { role: l.role, host: l.host, port: l.port, tls: l.tls, requireTls: l.requireTls };
+    if (l.name !== undefined) out.name = l.name;
+    if (l.auth !== undefined) out.auth = l.auth;
+    if (l.requireAuth !== undefined) out.requireAuth = l.requireAuth;
+    if (l.hostname !== undefined) out.hostname = l.hostname;
+    return out;
+  });
+
+  const gateway: GatewayConfig = {
+    hostname: config.hostname,
+    listeners,
+    acceptedDomains: config.acceptedDomains.map((d) => ({ domain: d.domain.toLowerCase(), ...(d.mailboxes ? { mailboxes: d.mailboxes } : {}) })),
+    accounts,
+    connectors: config.connectors.map((c) => ({ ...c })),
+    directSend: { ...config.directSend },
+    limits: { ...config.limits },
+    tls,
+    bareLineEndings: config.bareLineEndings,
+  };
+
+  const box = config.delivery.mailboxServer;
+  const inbound: InboundTarget = box.protocol === 'maildir'
+    ? { kind: 'maildir', dataDir }
+    : { kind: box.protocol, host: box.host as string, port: box.port as number };
+  const result: ResolvedSettings = { gateway, generatedPasswords, inbound };
+  if (generated !== undefined) result.generatedCertificate = generated;
+  if (config.delivery.smartHost !== undefined) result.smartHost = parseHostPort(config.delivery.smartHost, 25) as SmartHost;
+  return result;
+}
