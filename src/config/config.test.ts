@@ -1,0 +1,90 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEFAULT_LIMITS } from '../gateway/smtp/limits.js';
+import { defaultConfig, didYouMean, parseConfig, parseHostPort, schemaMarkdown, schemaRows } from './index.js';
+
+test('no file means the embedded defaults: loopback listeners, mailflow.test with postmaster, demo account', () => {
+  const c = defaultConfig();
+  assert.deepEqual(c.listeners.map((l) => `${l.role} ${l.host}:${l.port} ${l.tls}`), ['inbound 127.0.0.1:2525 starttls', 'submission 127.0.0.1:2587 starttls']);
+  assert.deepEqual(c.acceptedDomains, [{ domain: 'mailflow.test', mailboxes: ['postmaster'] }]);
+  assert.deepEqual(c.accounts, [{ username: 'demo@mailflow.test', generatedPassword: true, fromAddresses: ['demo@mailflow.test'], disabled: false }]);
+  assert.deepEqual(c.limits, DEFAULT_LIMITS);
+  assert.equal(c.dataDir, './data');
+  assert.equal(c.delivery.maxQueueAge, 5 * 86_400_000);
+  assert.deepEqual(c.delivery.mailboxServer, { protocol: 'maildir' });
+  assert.deepEqual(parseConfig('# nothing\n'), { ok: true, config: { ...c, hostname: c.hostname } });
+});
+
+test('a full file maps every section; nested defaults fill in', () => {
+  const r = parseConfig(`
+hostname: mx.example.com
+listeners:
+  - { role: inbound, host: 0.0.0.0, port: 25 }
+  - { name: submissions, role: submission, port: 465, tls: implicit }
+acceptedDomains: [{ domain: example.com }]
+accounts: []
+connectors:
+  - { name: crm, ips: [192.0.2.10, "2001:db8::/48"], sendingDomains: [example.com] }
+limits: { maxMessageBytes: 1048576, idleTimeoutMs: 2m }
+delivery: { smartHost: "relay.example.net:587", mailboxServer: { protocol: lmtp, host: mbox.example.com, port: 24 } }
+dns: { servers: ["192.0.2.53", "[2001:db8::53]:5353"] }
+log: { format: json }
+`);
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
+  assert.equal(r.config.listeners[1]?.host, '127.0.0.1');
+  assert.equal(r.config.limits.idleTimeoutMs, 120_000);
+  assert.equal(r.config.limits.maxRecipients, DEFAULT_LIMITS.maxRecipients);
+  assert.deepEqual(r.config.accounts, []);
+  assert.deepEqual(parseHostPort('relay.example.net:587', 25), { host: 'relay.example.net', port: 587 });
+  assert.deepEqual(parseHostPort('[2001:db8::1]', 25), { host: '2001:db8::1', port: 25 });
+  assert.equal(parseHostPort('bad host:1', 25), undefined);
+});
+
+test('errors carry the key path, line and column, what was expected and what was found', () => {
+  const r = parseConfig('listners: []\nlisteners:\n  - role: inbound\n    port: 70000\n  - role: submision\n    port: 2587\naccounts:\n  - username: a\n    fromAddresses: [a@b.c]\ndelivery:\n  maxQueueAge: 2w\n  smartHost: "a b"\n');
+  assert.equal(r.ok, false);
+  if (r.ok) return;
+  const byPath = Object.fromEntries(r.errors.map((e) => [e.path, e]));
+  assert.match(byPath.listners?.message ?? '', /unknown setting 'listners'; did you mean 'listeners'\?/);
+  assert.equal(byPath.listners?.line, 1);
+  assert.match(byPath['listeners[0].port']?.message ?? '', /expected an integer 0–65535, got 70000/);
+  assert.deepEqual([byPath['listeners[0].port']?.line, byPath['listeners[0].port']?.column], [4, 11]);
+  assert.match(byPath['listeners[1].role']?.message ?? '', /did you mean 'submission'/);
+  assert.match(byPath['accounts[0].passwordHash']?.message ?? '', /exactly one of passwordHash and generatedPassword/);
+  assert.match(byPath['delivery.maxQueueAge']?.message ?? '', /duration/);
+  assert.match(byPath['delivery.smartHost']?.message ?? '', /host\[:port\]/);
+  assert.equal(r.errors.length, 6);
+});
+
+test('missing required keys, wrong shapes, YAML syntax errors and duplicate keys', () => {
+  const missing = parseConfig('listeners:\n  - role: inbound\n');
+  assert.ok(!missing.ok && missing.errors.some((e) => e.path === 'listeners[0].port' && /missing required/.test(e.message)));
+  const shape = parseConfig('listeners: 25\n');
+  assert.ok(!shape.ok && /expected a list of mappings, got 25/.test(shape.errors[0]?.message ?? ''));
+  const top = parseConfig('- a\n');
+  assert.ok(!top.ok && top.errors[0]?.path === '(top level)');
+  const syntax = parseConfig('listeners: [\n');
+  assert.ok(!syntax.ok && syntax.errors[0]?.message.startsWith('YAML:') && syntax.errors[0].line !== undefined);
+  const dup = parseConfig('hostname: a\nhostname: b\n');
+  assert.ok(!dup.ok);
+  const tls = parseConfig('tls: { certFile: a.pem }\n');
+  assert.ok(!tls.ok && /both certFile and keyFile/.test(tls.errors[0]?.message ?? ''));
+  const ips = parseConfig('connectors: [{ name: x, ips: [300.1.1.1/8] }]\n');
+  assert.ok(!ips.ok && ips.errors[0]?.path === 'connectors[0].ips[0]');
+});
+
+test('the schema table documents every setting once, and docs/config.md holds it', async () => {
+  const rows = schemaRows();
+  const keys = rows.map((r) => r.key);
+  assert.equal(new Set(keys).size, keys.length);
+  for (const key of ['hostname', 'listeners[].port', 'accounts[].generatedPassword', 'limits.maxMessageBytes', 'delivery.mailboxServer.protocol', 'log.format']) assert.ok(keys.includes(key), key);
+  for (const row of rows) assert.ok(row.description.length > 5, row.key);
+  const { readFile } = await import('node:fs/promises');
+  const doc = await readFile(new URL('../../docs/config.md', import.meta.url), 'utf8');
+  assert.ok(doc.includes(schemaMarkdown()), 'docs/config.md is out of date: regenerate the table with `mailflow config schema --markdown`');
+});
+
+test('did-you-mean only suggests close keys', () => {
+  assert.equal(didYouMean('acceptedDomain', ['acceptedDomains', 'accounts']), 'acceptedDomains');
+  assert.equal(didYouMean('zzz', ['acceptedDomains', 'accounts']), undefined);
+});
