@@ -50,6 +50,8 @@ test('self-signed certificate: parses, names the host, matches its key, valid fo
   assert.ok(certificateStillGood(pair, 'mx.example.com'));
   assert.ok(!certificateStillGood(pair, 'other.example.com'));
   assert.ok(!certificateStillGood(pair, 'mx.example.com', Date.now() + 824 * 86_400_000));
+  // Random serials must always be minimal DER INTEGERs (a leading zero byte once broke 1 start in 128).
+  for (let i = 0; i < 300; i++) assert.ok(new X509Certificate(createSelfSignedCertificate('a.example').certPem).serialNumber.length >= 30);
 });
 
 test('data directory: one lock per directory, stale locks replaced, passwords and certificates kept', () => {

@@ -52,7 +52,8 @@ export function createSelfSignedCertificate(hostName: string, now = Date.now()):
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const name = seq(der(0x31, seq(oid('2.5.4.3'), der(0x0c, Buffer.from(hostName)))));
   const serial = randomBytes(16);
-  serial[0] = (serial[0] as number) & 0x7f; // positive INTEGER
+  // Positive and minimal (DER forbids a leading 0x00 before a byte < 0x80): top bit clear, next bit set.
+  serial[0] = ((serial[0] as number) & 0x7f) | 0x40;
   const extensions = der(0xa3, seq(
     seq(oid('2.5.29.17'), der(0x04, seq(der(0x82, Buffer.from(hostName))))), // subjectAltName dNSName
     seq(oid('2.5.29.19'), der(0x01, Buffer.from([0xff])), der(0x04, seq())), // basicConstraints critical, CA false
