@@ -63,7 +63,16 @@ export type SignatureParseResult =
 const ALGORITHMS: ReadonlySet<string> = new Set(['rsa-sha256', 'rsa-sha1', 'ed25519-sha256']);
 const REQUIRED = ['v', 'a', 'b', 'bh', 'd', 'h', 's'] as const;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-const FIELD_NAME = /^[!-9;-~]+$/;
+
+/** A field name as h= may list it: printable ASCII without the colon (RFC 5322 §2.2), at least one. */
+function isFieldName(name: string): boolean {
+  if (name.length === 0) return false;
+  for (let k = 0; k < name.length; k++) {
+    const c = name.charCodeAt(k);
+    if (c < 0x21 || c > 0x7e || c === 0x3a) return false;
+  }
+  return true;
+}
 
 /**
  * Parses a DKIM-Signature value (the text after the colon, decoded as latin1 so offsets are byte offsets).
@@ -73,47 +82,49 @@ const FIELD_NAME = /^[!-9;-~]+$/;
 export function parseDkimSignature(value: string): SignatureParseResult {
   const parsed = parseTagList(value);
   if (!parsed.ok) {
-    return failure('signature-syntax', `the signature's tag list is malformed: ${parsed.error.message}`, partialFrom(undefined), parsed.error.offset);
+    return failure('signature-syntax', `the signature's tag list is malformed: ${parsed.error.message}`, undefined, parsed.error.offset);
   }
   const tags = parsed.value;
-  const get = (name: string): string | undefined => tags.byName.get(name)?.value;
-  const partial = partialFrom(tags);
+  const byName = tags.byName;
+  const get = (name: string): string | undefined => byName.get(name)?.value;
+  // The partial signature (for the report) is only built when parsing fails: `failure` builds it from tags.
   for (const name of REQUIRED) {
-    if (get(name) === undefined) return failure('signature-missing-tag', `the required tag ${name}= is missing`, partial);
+    if (!byName.has(name)) return failure('signature-missing-tag', `the required tag ${name}= is missing`, tags);
   }
-  if (get('v') !== '1') return failure('signature-version', `v=${get('v')} is not a supported version (only v=1)`, partial);
+  if (get('v') !== '1') return failure('signature-version', `v=${get('v')} is not a supported version (only v=1)`, tags);
   const algorithm = (get('a') as string).toLowerCase();
-  if (!ALGORITHMS.has(algorithm)) return failure('algorithm-unknown', `a=${get('a')} is not a known algorithm`, partial);
+  if (!ALGORITHMS.has(algorithm)) return failure('algorithm-unknown', `a=${get('a')} is not a known algorithm`, tags);
   const canonicalization = parseCanonicalization(get('c'));
-  if (canonicalization === undefined) return failure('canonicalization-unknown', `c=${get('c')} is not a known canonicalization`, partial);
+  if (canonicalization === undefined) return failure('canonicalization-unknown', `c=${get('c')} is not a known canonicalization`, tags);
 
   const signatureBase64 = stripWhitespace(get('b') as string);
-  if (!BASE64.test(signatureBase64) || signatureBase64.length === 0) return failure('signature-bad-tag', 'b= is not base64', partial);
+  if (signatureBase64.length === 0 || !BASE64.test(signatureBase64)) return failure('signature-bad-tag', 'b= is not base64', tags);
   if (signatureBase64.length > Math.ceil(MAX_SIGNATURE_OCTETS / 3) * 4) {
-    return failure('signature-bad-tag', `b= is longer than any supported key produces (${MAX_SIGNATURE_OCTETS} octets)`, partial);
+    return failure('signature-bad-tag', `b= is longer than any supported key produces (${MAX_SIGNATURE_OCTETS} octets)`, tags);
   }
   const bodyHashBase64 = stripWhitespace(get('bh') as string);
-  if (!BASE64.test(bodyHashBase64) || bodyHashBase64.length === 0 || bodyHashBase64.length > 128) {
-    return failure('signature-bad-tag', 'bh= is not a base64 hash', partial);
+  if (bodyHashBase64.length === 0 || bodyHashBase64.length > 128 || !BASE64.test(bodyHashBase64)) {
+    return failure('signature-bad-tag', 'bh= is not a base64 hash', tags);
   }
 
   const domain = toDomain(get('d') as string);
-  if (domain === undefined) return failure('signature-bad-tag', `d=${get('d')} is not a domain name`, partial);
+  if (domain === undefined) return failure('signature-bad-tag', `d=${get('d')} is not a domain name`, tags);
   const selector = toDomain(get('s') as string);
-  if (selector === undefined) return failure('signature-bad-tag', `s=${get('s')} is not a valid selector`, partial);
+  if (selector === undefined) return failure('signature-bad-tag', `s=${get('s')} is not a valid selector`, tags);
   if (selector.length + domain.length + '._domainkey.'.length > 253) {
-    return failure('signature-bad-tag', 'the key name s=._domainkey.d= is longer than 253 octets', partial);
+    return failure('signature-bad-tag', 'the key name s=._domainkey.d= is longer than 253 octets', tags);
   }
 
   const headerFields = splitColonList(get('h') as string);
   if (headerFields.length > MAX_SIGNED_HEADER_NAMES) {
-    return failure('signed-headers-too-many', `h= lists ${headerFields.length} fields; the limit is ${MAX_SIGNED_HEADER_NAMES}`, partial);
+    return failure('signed-headers-too-many', `h= lists ${headerFields.length} fields; the limit is ${MAX_SIGNED_HEADER_NAMES}`, tags);
   }
-  const badName = headerFields.find((name) => !FIELD_NAME.test(name));
-  if (badName !== undefined) return failure('signature-bad-tag', `h= contains an invalid field name '${badName}'`, partial);
-  if (!headerFields.some((name) => name.toLowerCase() === 'from')) {
-    return failure('from-not-signed', 'h= does not include From (RFC 6376 §6.1.1)', partial);
+  let signsFrom = false;
+  for (const name of headerFields) {
+    if (!isFieldName(name)) return failure('signature-bad-tag', `h= contains an invalid field name '${name}'`, tags);
+    signsFrom ||= name.length === 4 && name.toLowerCase() === 'from';
   }
+  if (!signsFrom) return failure('from-not-signed', 'h= does not include From (RFC 6376 §6.1.1)', tags);
 
   let identity: string | undefined;
   let identityDomain = domain;
@@ -122,26 +133,26 @@ export function parseDkimSignature(value: string): SignatureParseResult {
     identity = Buffer.from(i, 'latin1').toString('utf8');
     const at = identity.lastIndexOf('@');
     const idDomain = at === -1 ? undefined : toDomain(identity.slice(at + 1));
-    if (idDomain === undefined) return failure('signature-bad-tag', `i=${identity} is not [local-part]@domain`, partial);
+    if (idDomain === undefined) return failure('signature-bad-tag', `i=${identity} is not [local-part]@domain`, tags);
     if (idDomain !== domain && !idDomain.endsWith(`.${domain}`)) {
-      return failure('identity-mismatch', `i= domain ${idDomain} is not ${domain} or a subdomain of it`, partial);
+      return failure('identity-mismatch', `i= domain ${idDomain} is not ${domain} or a subdomain of it`, tags);
     }
     identityDomain = idDomain;
   }
 
   const q = get('q');
   if (q !== undefined && !splitColonList(q).some((method) => method.toLowerCase() === 'dns/txt')) {
-    return failure('query-method-unknown', `q=${q} does not offer dns/txt`, partial);
+    return failure('query-method-unknown', `q=${q} does not offer dns/txt`, tags);
   }
 
   const bodyLength = parseDecimal(get('l'), 76);
-  if (bodyLength === null) return failure('signature-bad-tag', `l=${get('l')} is not a decimal number`, partial);
+  if (bodyLength === null) return failure('signature-bad-tag', `l=${get('l')} is not a decimal number`, tags);
   const timestamp = parseTime(get('t'));
-  if (timestamp === null) return failure('signature-bad-tag', `t=${get('t')} is not a decimal number`, partial);
+  if (timestamp === null) return failure('signature-bad-tag', `t=${get('t')} is not a decimal number`, tags);
   const expiration = parseTime(get('x'));
-  if (expiration === null) return failure('signature-bad-tag', `x=${get('x')} is not a decimal number`, partial);
+  if (expiration === null) return failure('signature-bad-tag', `x=${get('x')} is not a decimal number`, tags);
   if (timestamp !== undefined && expiration !== undefined && expiration < timestamp) {
-    return failure('timestamps-inconsistent', `x=${get('x')} is earlier than t=${get('t')}`, partial);
+    return failure('timestamps-inconsistent', `x=${get('x')} is earlier than t=${get('t')}`, tags);
   }
 
   const signature: DkimSignature = {
@@ -177,11 +188,11 @@ export function parseDkimSignatureField(
   const result = parseDkimSignature(value);
   if (!result.ok) return result;
   const b = result.value.tags.byName.get('b') as { valueStart: number; valueEnd: number };
-  return { ...result, bValue: { start: colon + 1 + b.valueStart, end: colon + 1 + b.valueEnd } };
+  return { ok: true, value: result.value, bValue: { start: colon + 1 + b.valueStart, end: colon + 1 + b.valueEnd } };
 }
 
-function failure(reason: DkimReason, message: string, partial: PartialSignature, offset?: number): SignatureParseResult {
-  return { ok: false, error: { reason, message, partial, ...(offset === undefined ? {} : { offset }) } };
+function failure(reason: DkimReason, message: string, tags: TagList | undefined, offset?: number): SignatureParseResult {
+  return { ok: false, error: { reason, message, partial: partialFrom(tags), ...(offset === undefined ? {} : { offset }) } };
 }
 
 function partialFrom(tags: TagList | undefined): PartialSignature {
@@ -210,11 +221,23 @@ function toDomain(text: string): string | undefined {
   }
   name = name.toLowerCase();
   if (name.length === 0 || name.length > 253) return undefined;
-  for (const label of name.split('.')) {
-    if (label.length === 0 || label.length > 63 || !/^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?$/.test(label)) return undefined;
+  // Labels of 1-63 characters from [a-z0-9_-], not starting or ending with a hyphen.
+  let labelStart = 0;
+  for (let k = 0; k <= name.length; k++) {
+    const c = k === name.length ? DOT : name.charCodeAt(k);
+    if (c === DOT) {
+      const length = k - labelStart;
+      if (length === 0 || length > 63 || name.charCodeAt(labelStart) === HYPHEN || name.charCodeAt(k - 1) === HYPHEN) return undefined;
+      labelStart = k + 1;
+    } else if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === HYPHEN)) {
+      return undefined;
+    }
   }
   return name;
 }
+
+const DOT = 0x2e;
+const HYPHEN = 0x2d;
 
 /** undefined when absent, null when malformed. */
 function parseDecimal(value: string | undefined, maxDigits: number): number | undefined | null {

@@ -41,6 +41,9 @@ const CR = 0x0d;
 const LF = 0x0a;
 const SEMI = 0x3b;
 const EQUALS = 0x3d;
+const DEL = 0x7f;
+/** A character that is neither whitespace (FWS), ';' nor VALCHAR: controls and DEL. */
+const NOT_VALUE_TEXT = /[^\t\n\r\x20-\x7e\x80-\uffff]/;
 
 function isWhitespace(c: number): boolean {
   // FWS is [*WSP CRLF] 1*WSP; header fields reach us already split at real line ends, so any CR or LF
@@ -56,11 +59,6 @@ function isAlnumPunc(c: number): boolean {
   return isAlpha(c) || (c >= 0x30 && c <= 0x39) || c === 0x5f;
 }
 
-/** VALCHAR = %x21-3A / %x3C-7E; bytes >= 0x80 are allowed too, for UTF-8 in i= and z= (RFC 8616). */
-function isValChar(c: number): boolean {
-  return (c >= 0x21 && c <= 0x7e && c !== SEMI) || c >= 0x80;
-}
-
 /**
  * Parses a tag-list: `tag=value; tag=value[;]`. Empty tag-specs (`;;`, a trailing `;`) are accepted, as
  * deployed signers produce them. Duplicate tag names make the whole list invalid (RFC 6376 §3.2).
@@ -70,6 +68,9 @@ export function parseTagList(input: string): TagListResult {
   const tags: Tag[] = [];
   const byName = new Map<string, Tag>();
   const length = input.length;
+  // Without control characters or DEL anywhere, every value is VALCHARs and whitespace up to the next ';',
+  // so values are found with indexOf and trimmed instead of checked character by character.
+  const clean = !NOT_VALUE_TEXT.test(input);
   let pos = 0;
   while (pos < length) {
     while (pos < length && isWhitespace(input.charCodeAt(pos))) pos++;
@@ -93,19 +94,34 @@ export function parseTagList(input: string): TagListResult {
     const valueStart = pos;
     let first = -1;
     let last = -1;
+    if (clean) {
+      pos = input.indexOf(';', pos);
+      if (pos === -1) pos = length;
+      let from = valueStart;
+      let to = pos;
+      while (from < to && isWhitespace(input.charCodeAt(from))) from++;
+      while (to > from && isWhitespace(input.charCodeAt(to - 1))) to--;
+      if (to > from) {
+        first = from;
+        last = to - 1;
+      }
+    }
     while (pos < length) {
       const c = input.charCodeAt(pos);
+      // VALCHAR = %x21-3A / %x3C-7E, and bytes >= 0x80 for UTF-8 in i= and z= (RFC 8616): everything above
+      // SP but ';' and DEL. The rest is whitespace (skipped), ';' (the end) or invalid.
+      if (c > SP && c !== SEMI && c !== DEL) {
+        if (first === -1) first = pos;
+        last = pos;
+        pos++;
+        continue;
+      }
       if (c === SEMI) break;
       if (isWhitespace(c)) {
         pos++;
         continue;
       }
-      if (!isValChar(c)) {
-        return fail('invalid-character', `invalid character ${describe(input, pos)} in the value of tag '${name}' at offset ${pos}`, pos);
-      }
-      if (first === -1) first = pos;
-      last = pos;
-      pos++;
+      return fail('invalid-character', `invalid character ${describe(input, pos)} in the value of tag '${name}' at offset ${pos}`, pos);
     }
     const valueEnd = pos;
     if (byName.has(name)) {
@@ -136,5 +152,18 @@ export function stripWhitespace(value: string): string {
 
 /** Splits a colon-separated value (h=, q=, k= lists, RFC 6376 §3.5) and trims whitespace around each item. */
 export function splitColonList(value: string): string[] {
-  return value.split(':').map((item) => item.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, ''));
+  const items: string[] = [];
+  const length = value.length;
+  let start = 0;
+  for (;;) {
+    let end = value.indexOf(':', start);
+    if (end === -1) end = length;
+    let from = start;
+    let to = end;
+    while (from < to && isWhitespace(value.charCodeAt(from))) from++;
+    while (to > from && isWhitespace(value.charCodeAt(to - 1))) to--;
+    items.push(value.slice(from, to));
+    if (end === length) return items;
+    start = end + 1;
+  }
 }
