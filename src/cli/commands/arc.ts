@@ -2,7 +2,7 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import pc from 'picocolors';
+import pc from '../colors.js';
 import { ArcError, formatAuthResultsArc, sealArc, verifyArc, type ArcSealOptions, type ArcValidationResult } from '../../auth/arc/index.js';
 import { buildContext, type GlobalOptions } from '../context.js';
 import { UsageError } from '../errors.js';

@@ -3,7 +3,7 @@
 import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
 import { access, constants } from 'node:fs/promises';
 import type { Command } from 'commander';
-import pc from 'picocolors';
+import pc from '../colors.js';
 import {
   describeKey,
   DkimError,

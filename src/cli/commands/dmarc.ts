@@ -2,7 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import pc from 'picocolors';
+import pc from '../colors.js';
 import {
   defaultPslPath,
   discoverDmarcPolicy,

@@ -2,7 +2,7 @@
 
 import { isIP } from 'node:net';
 import type { Command } from 'commander';
-import pc from 'picocolors';
+import pc from '../colors.js';
 import {
   checkSpf,
   formatAuthResultsSpf,

@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import pc from 'picocolors';
+import pc from '../colors.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import {
   createSrs,

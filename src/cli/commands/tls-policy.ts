@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import pc from 'picocolors';
+import pc from '../colors.js';
 import { createHttpsFetcher } from '../../adapters/https/index.js';
 import type { DnsResolver } from '../../core/dns/types.js';
 import { MemoryMtaStsCache } from '../../transport/mta-sts/cache.js';

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import pc from 'picocolors';
+import pc from '../colors.js';
 import { QUEUE_DB_FILE, SqliteQueueStore } from '../../adapters/storage/sqlite/queue-store.js';
 import type { TraceEvent, TraceMessage, TraceQuery } from '../../gateway/trace/types.js';
 import type { CliIO } from '../output.js';

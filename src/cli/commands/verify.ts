@@ -2,7 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import pc from 'picocolors';
+import pc from '../colors.js';
 import { explainForwarding, verifyMessage, VerifyOptionsError, type ForwardingExplanation, type VerifyResult } from '../../auth/pipeline/index.js';
 import { loadPublicSuffixList, type DmarcMode, type DmarcPolicy, type DmarcResult, type PublicSuffixList } from '../../auth/dmarc/index.js';
 import { buildContext, type GlobalOptions } from '../context.js';
