@@ -14,6 +14,16 @@ const HTAB = 0x09;
 
 /** Output is collected in blocks of this size before it is hashed: large updates are cheaper than many. */
 const OUTPUT_BLOCK_BYTES = 64 * 1024;
+/** Pieces at least this long go to the sink as they are: one more update costs less than copying them. */
+const DIRECT_WRITE_BYTES = 4096;
+/**
+ * Output blocks no canonicalizer is using. A block is taken on the first write and given back by `end`
+ * (sinks may not keep the buffer past the call), so verifying message after message allocates no 64 KB
+ * block per message. A few are kept: one per body being canonicalized at the same time.
+ */
+const freeBlocks: Buffer[] = [];
+const NO_BLOCK = Buffer.alloc(0);
+const MAX_FREE_BLOCKS = 8;
 /** A block of CRLFs, so a long run of held empty lines is written in a few large pieces. */
 const CRLF_BLOCK = Buffer.from('\r\n'.repeat(4096));
 const CRLF_TEXT = Buffer.from('\r\n');
@@ -33,7 +43,7 @@ export class BodyCanonicalizer {
   private wroteContent = false;
   /** relaxed: the next byte starts a line (the last bytes seen were CRLF, or nothing yet). */
   private atLineStart = true;
-  private readonly block = Buffer.allocUnsafe(OUTPUT_BLOCK_BYTES);
+  private block: Buffer = NO_BLOCK;
   private used = 0;
 
   constructor(
@@ -57,6 +67,10 @@ export class BodyCanonicalizer {
     }
     if (this.algorithm === 'simple' || this.wroteContent) this.writeBytes(CRLF_BLOCK, 0, 2);
     this.flush();
+    if (this.block !== NO_BLOCK) {
+      if (freeBlocks.length < MAX_FREE_BLOCKS) freeBlocks.push(this.block);
+      this.block = NO_BLOCK;
+    }
   }
 
   // simple: content passes through as it is; only the trailing run of CRLFs in a chunk is held back.
@@ -168,7 +182,7 @@ export class BodyCanonicalizer {
 
   /** The relaxed state machine over `chunk[from, to)`, byte by byte. */
   private relaxedBytes(chunk: Buffer, from: number, to: number): void {
-    const block = this.block;
+    const block = this.outputBlock();
     for (let i = from; i < to; i++) {
       const c = chunk[i] as number;
       if (c === SP || c === HTAB) {
@@ -211,20 +225,25 @@ export class BodyCanonicalizer {
 
   private writeByte(c: number): void {
     if (this.used === OUTPUT_BLOCK_BYTES) this.flush();
-    this.block[this.used++] = c;
+    this.outputBlock()[this.used++] = c;
   }
 
   private writeBytes(source: Buffer, start: number, end: number): void {
     const length = end - start;
-    if (length >= OUTPUT_BLOCK_BYTES / 2) {
+    if (length >= DIRECT_WRITE_BYTES) {
       // Large pieces go straight to the sink, without a copy.
       this.flush();
       this.sink(source.subarray(start, end));
       return;
     }
     if (this.used + length > OUTPUT_BLOCK_BYTES) this.flush();
-    source.copy(this.block, this.used, start, end);
+    source.copy(this.outputBlock(), this.used, start, end);
     this.used += length;
+  }
+
+  private outputBlock(): Buffer {
+    if (this.block === NO_BLOCK) this.block = freeBlocks.pop() ?? Buffer.allocUnsafe(OUTPUT_BLOCK_BYTES);
+    return this.block;
   }
 
   private flush(): void {

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseHeaderBlock } from '../../core/message/headers.js';
-import { blankTagValue, canonicalizeHeaderField, HeaderIndex, parseCanonicalization } from './canonicalize.js';
+import { blankTagValue, canonicalizeHeaderField, headerHashInput, headerHashInputSkipping, HeaderIndex, parseCanonicalization } from './canonicalize.js';
+import { parseTagList } from './tag-list.js';
 
 test('relaxed header: lower-case name, unfold, one space, trimmed around the colon and at the end', () => {
   const raw = Buffer.from('SubJect \t:  Hello \t there\r\n\t world  ');
@@ -34,4 +35,27 @@ test('HeaderIndex picks instances bottom-up, each once, skipping the excluded on
   assert.deepEqual(index.select(['from', 'From', 'from', 'cc']), [2, 0]);
   assert.deepEqual(index.select(['dkim-signature', 'to'], 3), [1]);
   assert.equal(index.count('from'), 2);
+});
+
+test('leaving b= out while canonicalizing gives the same bytes as blanking it first', () => {
+  const fields = parseHeaderBlock(Buffer.from('From: a@example.com\r\nTo:  b@example.org \r\n'));
+  const signatures = [
+    'DKIM-Signature: v=1; a=rsa-sha256; d=example.com;\r\n b=AbC\r\n dEf=; h=from:to; bh=xyz',
+    'DKIM-Signature: v=1; h=from; b=\r\n\tAbCd  ',
+    'DKIM-Signature: b= A ;v=1',
+    'DKIM-Signature:b=',
+  ];
+  for (const text of signatures) {
+    const own = Buffer.from(text);
+    const colon = own.indexOf(':');
+    const parsed = parseTagList(own.toString('latin1', colon + 1));
+    assert.ok(parsed.ok);
+    const b = parsed.value.byName.get('b');
+    assert.ok(b !== undefined);
+    const [from, to] = [colon + 1 + b.valueStart, colon + 1 + b.valueEnd];
+    for (const algorithm of ['simple', 'relaxed'] as const) {
+      const expected = headerHashInput(fields, [1, 0], blankTagValue(own, from, to), algorithm);
+      assert.equal(headerHashInputSkipping(fields, [1, 0], own, from, to, algorithm).toString('latin1'), expected.toString('latin1'), `${algorithm}: ${text}`);
+    }
+  }
 });

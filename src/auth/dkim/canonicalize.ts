@@ -41,14 +41,19 @@ export function formatCanonicalization(c: Canonicalization): string {
  */
 export function canonicalizeHeaderField(raw: Buffer, algorithm: CanonicalizationAlgorithm, crlf = true): Buffer {
   if (algorithm === 'simple') return crlf ? Buffer.concat([raw, CRLF_BYTES]) : raw;
-  return canonicalizeRelaxedHeader(raw, crlf);
+  const out = Buffer.allocUnsafe(raw.length + 2);
+  return out.subarray(0, writeRelaxedHeader(raw, 0, 0, out, 0, crlf));
 }
 
 const CRLF_BYTES = Buffer.from('\r\n');
 
-function canonicalizeRelaxedHeader(raw: Buffer, crlf: boolean): Buffer {
-  const out = Buffer.allocUnsafe(raw.length + 2);
-  let n = 0;
+/**
+ * Writes the relaxed form of `raw` into `out` at `n`, leaving out the bytes `[skipFrom, skipTo)` (a b= value
+ * being blanked; pass an empty range for none). Returns the new end in `out`, which needs room for
+ * raw.length + 2 bytes.
+ */
+function writeRelaxedHeader(raw: Buffer, skipFrom: number, skipTo: number, out: Buffer, start: number, crlf: boolean): number {
+  let n = start;
   let colon = raw.indexOf(COLON);
   if (colon === -1) colon = raw.length; // a malformed field: canonicalize it all as a name
   let nameEnd = colon;
@@ -63,6 +68,10 @@ function canonicalizeRelaxedHeader(raw: Buffer, crlf: boolean): Buffer {
     let wroteValue = false;
     const end = raw.length;
     for (let i = colon + 1; i < end; i++) {
+      if (i === skipFrom && skipTo > skipFrom) {
+        i = skipTo - 1;
+        continue;
+      }
       const c = raw[i] as number;
       if (c === CR && raw[i + 1] === LF) {
         i++; // unfold: CRLF inside a field is always followed by whitespace
@@ -84,7 +93,7 @@ function canonicalizeRelaxedHeader(raw: Buffer, crlf: boolean): Buffer {
     out[n++] = CR;
     out[n++] = LF;
   }
-  return out.subarray(0, n);
+  return n;
 }
 
 /**
@@ -156,8 +165,40 @@ export function headerHashInput(
   ownFieldBlanked: Buffer,
   algorithm: CanonicalizationAlgorithm,
 ): Buffer {
-  const parts: Buffer[] = [];
-  for (const position of picked) parts.push(canonicalizeHeaderField((fields[position] as HeaderField).raw, algorithm));
-  parts.push(canonicalizeHeaderField(ownFieldBlanked, algorithm, false));
-  return Buffer.concat(parts);
+  return headerHashInputSkipping(fields, picked, ownFieldBlanked, 0, 0, algorithm);
+}
+
+/**
+ * headerHashInput for the signature's own field as sent, with its b= value region `[bFrom, bTo)` (as
+ * parseTagList reports it: just after the `=`, up to the `;` or the end) left out while canonicalizing: the
+ * same bytes as blankTagValue first, without the copy. One buffer is filled: relaxed output is never
+ * longer than the raw field plus CRLF.
+ */
+export function headerHashInputSkipping(
+  fields: readonly HeaderField[],
+  picked: readonly number[],
+  ownField: Buffer,
+  bFrom: number,
+  bTo: number,
+  algorithm: CanonicalizationAlgorithm,
+): Buffer {
+  let size = ownField.length;
+  for (const position of picked) size += (fields[position] as HeaderField).raw.length + 2;
+  const out = Buffer.allocUnsafe(size);
+  let n = 0;
+  for (const position of picked) {
+    const raw = (fields[position] as HeaderField).raw;
+    if (algorithm === 'relaxed') n = writeRelaxedHeader(raw, 0, 0, out, n, true);
+    else {
+      n += raw.copy(out, n);
+      out[n++] = CR;
+      out[n++] = LF;
+    }
+  }
+  if (algorithm === 'relaxed') n = writeRelaxedHeader(ownField, bFrom, bTo, out, n, false);
+  else {
+    n += ownField.copy(out, n, 0, bFrom);
+    n += ownField.copy(out, n, bTo);
+  }
+  return out.subarray(0, n);
 }

@@ -8,7 +8,7 @@ import type { HeaderField } from '../../core/message/headers.js';
 import { splitMessage } from '../../core/message/split.js';
 import { MAX_HEADER_BLOCK_BYTES, splitMessageStream } from '../../core/message/stream.js';
 import { BodyHasher, type BodyHashResult } from './body-hash.js';
-import { blankTagValue, formatCanonicalization, headerHashInput, HeaderIndex } from './canonicalize.js';
+import { formatCanonicalization, headerHashInputSkipping, HeaderIndex } from './canonicalize.js';
 import { hashOf, keyTypeOf, verifyHeaderData } from './crypto.js';
 import { DkimKeyCache, defaultKeyCache, type LoadedKey } from './key-record.js';
 import { lookupKey, type KeyLookup } from './key-lookup.js';
@@ -41,7 +41,8 @@ export interface DkimVerifyOptions {
 interface Pending {
   sig: DkimSignature;
   field: number;
-  blanked: Buffer;
+  /** Where the b= value sits in the field's raw bytes: left out of the header hash (RFC 6376 §3.7). */
+  bValue: { start: number; end: number };
   hasherKey: string;
   warnings: string[];
 }
@@ -143,7 +144,7 @@ function prepare(headers: HeaderField[], index: HeaderIndex, position: number, n
     return done('policy', 'signature-timestamp-future', `the signature is dated in the future (t=${sig.timestamp})`);
   }
   const hasherKey = `${sig.canonicalization.body}/${hashOf(sig.algorithm)}/${sig.bodyLength ?? ''}`;
-  return { pending: { sig, field: position, blanked: blankTagValue(field.raw, bValue.start, bValue.end), hasherKey, warnings } };
+  return { pending: { sig, field: position, bValue, hasherKey, warnings } };
 }
 
 /** Names signed fewer times than they occur: an added instance would be unsigned (RFC 6376 §8.15). */
@@ -223,7 +224,8 @@ function evaluate(
   const bodyMatched = bodyHash.hash.equals(sig.bodyHash);
   out.bodyHashMatched = bodyMatched;
   const picked = index.select(sig.headerFields, pending.field);
-  const data = headerHashInput(headers, picked, pending.blanked, sig.canonicalization.header);
+  const own = (headers[pending.field] as HeaderField).raw;
+  const data = headerHashInputSkipping(headers, picked, own, pending.bValue.start, pending.bValue.end, sig.canonicalization.header);
   const headerValid = verifyHeaderData(sig.algorithm, data, key, sig.signature);
   if (!bodyMatched) {
     const note = headerValid ? 'the headers are intact, so the body was changed after signing' : 'the header signature does not verify either';

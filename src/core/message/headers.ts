@@ -33,8 +33,7 @@ export function parseHeaderBlock(block: Buffer): HeaderField[] {
   let pos = 0;
   const length = block.length;
   while (pos < length) {
-    let lineEnd = block.indexOf('\r\n', pos);
-    if (lineEnd === -1) lineEnd = length;
+    const lineEnd = crlfFrom(block, pos);
     const first = block[pos];
     const continuation = first === SP || first === HTAB;
     if (!continuation) {
@@ -52,15 +51,35 @@ export function parseHeaderBlock(block: Buffer): HeaderField[] {
   return fields;
 }
 
+/**
+ * The offset of the first CRLF at or after `from`, or the length when there is none. Looks for LF with the
+ * one-byte search (a string needle costs several times more per call) and checks the CR before it.
+ */
+function crlfFrom(block: Buffer, from: number): number {
+  for (let lf = block.indexOf(LF, from + 1); lf !== -1; lf = block.indexOf(LF, lf + 1)) {
+    if (block[lf - 1] === CR) return lf - 1;
+  }
+  return block.length;
+}
+
 /** Builds a field from its raw bytes (no final CRLF). */
 export function makeField(raw: Buffer): HeaderField {
   const first = raw[0];
   if (first === SP || first === HTAB) return { name: '', lowerName: '', raw, malformed: 'leading-continuation' };
-  const colon = raw.indexOf(COLON);
-  const lineEnd = raw.indexOf(CR);
-  if (colon === -1 || (lineEnd !== -1 && lineEnd < colon && raw[lineEnd + 1] === LF)) {
-    return { name: '', lowerName: '', raw, malformed: 'no-colon' };
+  // One walk to the first colon (field names are short, so this beats two native searches). When the first
+  // CR before it starts a line end, the first line has no colon; a lone CR leaves the name to be judged.
+  const length = raw.length;
+  let colon = 0;
+  let sawCR = false;
+  for (; colon < length; colon++) {
+    const c = raw[colon];
+    if (c === COLON) break;
+    if (c === CR && !sawCR) {
+      if (raw[colon + 1] === LF) return { name: '', lowerName: '', raw, malformed: 'no-colon' };
+      sawCR = true;
+    }
   }
+  if (colon === length) return { name: '', lowerName: '', raw, malformed: 'no-colon' };
   let nameEnd = colon;
   while (nameEnd > 0 && (raw[nameEnd - 1] === SP || raw[nameEnd - 1] === HTAB)) nameEnd--;
   // Field names are printable ASCII without the colon (RFC 5322 §2.2); anything else matches no name.
