@@ -113,12 +113,13 @@ export class HeaderIndex {
   private readonly byName = new Map<string, number[]>();
 
   constructor(readonly fields: readonly HeaderField[]) {
-    fields.forEach((field, index) => {
-      if (field.malformed !== undefined) return;
+    for (let index = 0; index < fields.length; index++) {
+      const field = fields[index] as HeaderField;
+      if (field.malformed !== undefined) continue;
       const list = this.byName.get(field.lowerName);
       if (list === undefined) this.byName.set(field.lowerName, [index]);
       else list.push(index);
-    });
+    }
   }
 
   /** How many instances of `lowerName` the message has. */
@@ -136,6 +137,14 @@ export class HeaderIndex {
    * (the signature field itself). Returns field positions in h= order; absent instances are left out.
    */
   select(names: readonly string[], exclude = -1): number[] {
+    return this.selectWithUnsigned(names, exclude).picked;
+  }
+
+  /**
+   * select(), plus the lower-case names (in h= order) of which the message has more instances than `names`
+   * lists, not counting `exclude`: an added instance of those would go unsigned (RFC 6376 §8.15).
+   */
+  selectWithUnsigned(names: readonly string[], exclude = -1): { picked: number[]; unsigned: string[] } {
     const used = new Map<string, number>();
     const picked: number[] = [];
     for (const name of names) {
@@ -151,7 +160,14 @@ export class HeaderIndex {
       picked.push(list[next] as number);
       used.set(lower, next - 1);
     }
-    return picked;
+    const unsigned: string[] = [];
+    for (const [lower, next] of used) {
+      // Instances 0..next were not picked; `exclude`, when among them, is not an instance to sign.
+      let left = next + 1;
+      if (left > 0 && exclude !== -1 && (this.byName.get(lower) as number[]).lastIndexOf(exclude, next) !== -1) left--;
+      if (left > 0) unsigned.push(lower);
+    }
+    return { picked, unsigned };
   }
 }
 

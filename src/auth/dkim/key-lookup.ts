@@ -8,13 +8,27 @@ export type KeyLookup =
   | { kind: 'none'; detail: string }
   | { kind: 'temp'; detail: string };
 
-/** Looks up the TXT records at `name` and joins each record's character-strings without separator. */
+/**
+ * Record texts by answer object. A caching resolver hands out the same (immutable) answer object on every
+ * hit, so a hit costs no joining, and the key cache then sees the very same strings again (their hashes
+ * already computed). Weak: an answer the resolver dropped takes its entry with it.
+ */
+const textsByAnswer = new WeakMap<object, string[]>();
+
+/**
+ * Looks up the TXT records at `name` and joins each record's character-strings without separator.
+ * The `texts` of a result may be shared between calls: treat them as read-only.
+ */
 export async function lookupKey(resolver: DnsResolver, name: string): Promise<KeyLookup> {
   try {
     const answer = await resolver.resolve(name, 'TXT');
     switch (answer.kind) {
       case 'records': {
-        const texts = answer.records.map((record) => record.data.join(''));
+        let texts = textsByAnswer.get(answer);
+        if (texts === undefined) {
+          texts = Object.freeze(answer.records.map((record) => record.data.join(''))) as string[];
+          textsByAnswer.set(answer, texts);
+        }
         return texts.length > 0 ? { kind: 'keys', texts } : { kind: 'none', detail: 'no TXT record' };
       }
       case 'nxdomain':

@@ -122,6 +122,8 @@ const MAX_CACHED_RECORD_CHARS = 8192;
  */
 export class DkimKeyCache {
   private readonly entries = new Map<string, LoadedKey>();
+  /** The key most recently inserted or moved to the end of `entries`. */
+  private newest: string | undefined;
 
   constructor(private readonly capacity = MAX_KEY_CACHE_ENTRIES) {}
 
@@ -129,13 +131,18 @@ export class DkimKeyCache {
   load(text: string): LoadedKey {
     const cached = this.entries.get(text);
     if (cached !== undefined) {
-      this.entries.delete(text);
-      this.entries.set(text, cached);
+      // LRU touch: move the entry to the end, unless it is already the newest (the common repeat hit).
+      if (text !== this.newest) {
+        this.entries.delete(text);
+        this.entries.set(text, cached);
+        this.newest = text;
+      }
       return cached;
     }
     const loaded = loadKeyText(text);
     if (text.length > MAX_CACHED_RECORD_CHARS) return loaded;
     this.entries.set(text, loaded);
+    this.newest = text;
     if (this.entries.size > this.capacity) {
       const oldest = this.entries.keys().next().value as string;
       this.entries.delete(oldest);
@@ -149,6 +156,7 @@ export class DkimKeyCache {
 
   clear(): void {
     this.entries.clear();
+    this.newest = undefined;
   }
 }
 

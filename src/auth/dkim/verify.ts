@@ -43,6 +43,8 @@ interface Pending {
   field: number;
   /** Where the b= value sits in the field's raw bytes: left out of the header hash (RFC 6376 §3.7). */
   bValue: { start: number; end: number };
+  /** Positions of the header fields h= covers, in h= order (RFC 6376 §5.4.2). */
+  picked: number[];
   hasherKey: string;
   warnings: string[];
 }
@@ -114,7 +116,7 @@ export async function verifyDkim(message: Buffer | AsyncIterable<Buffer>, option
     const { sig } = slot.pending;
     const lookup = await (lookups.get(`${sig.selector}._domainkey.${sig.domain}`) as Promise<KeyLookup>);
     const bodyHash = (hashers.get(slot.pending.hasherKey) as BodyHasher).digest();
-    results.push(evaluate(slot.pending, headers, index, lookup, bodyHash, cache, options.legacy === true));
+    results.push(evaluate(slot.pending, headers, lookup, bodyHash, cache, options.legacy === true));
   }
   if (normalized()) for (const result of results) result.warnings.push('line-endings-normalized');
   assignHeaderB(results);
@@ -131,7 +133,10 @@ function prepare(headers: HeaderField[], index: HeaderIndex, position: number, n
   const bValue = parsed.bValue as { start: number; end: number };
   const warnings: string[] = [];
   if (sig.bodyLength !== undefined) warnings.push('body-length-limited');
-  for (const name of injectionRisks(sig, index, position)) warnings.push(`header-injection-risk:${name}`);
+  // The fields the signature covers, and the names signed fewer times than they occur: an added instance
+  // of those would be unsigned (RFC 6376 §8.15).
+  const { picked, unsigned } = index.selectWithUnsigned(sig.headerFields, position);
+  for (const name of unsigned) warnings.push(`header-injection-risk:${name}`);
   const done = (result: DkimResult, reason: DkimReason, detail: string): Slot => ({ done: { ...base(sig, warnings), result, reason, detail } });
   if (sig.algorithm === 'rsa-sha1') {
     if (!legacy) return done('policy', 'algorithm-rsa-sha1', 'rsa-sha1 is not acceptable (RFC 8301 §3.1); use the legacy option to accept it');
@@ -144,29 +149,12 @@ function prepare(headers: HeaderField[], index: HeaderIndex, position: number, n
     return done('policy', 'signature-timestamp-future', `the signature is dated in the future (t=${sig.timestamp})`);
   }
   const hasherKey = `${sig.canonicalization.body}/${hashOf(sig.algorithm)}/${sig.bodyLength ?? ''}`;
-  return { pending: { sig, field: position, bValue, hasherKey, warnings } };
-}
-
-/** Names signed fewer times than they occur: an added instance would be unsigned (RFC 6376 §8.15). */
-function injectionRisks(sig: DkimSignature, index: HeaderIndex, self: number): string[] {
-  const signed = new Map<string, number>();
-  for (const name of sig.headerFields) {
-    const lower = name.toLowerCase();
-    signed.set(lower, (signed.get(lower) ?? 0) + 1);
-  }
-  const risks: string[] = [];
-  for (const [name, times] of signed) {
-    let present = index.count(name);
-    if (name === 'dkim-signature' && present > 0 && index.positions(name).includes(self)) present--;
-    if (present > times) risks.push(name);
-  }
-  return risks;
+  return { pending: { sig, field: position, bValue, picked, hasherKey, warnings } };
 }
 
 function evaluate(
   pending: Pending,
   headers: HeaderField[],
-  index: HeaderIndex,
   lookup: KeyLookup,
   bodyHash: BodyHashResult,
   cache: DkimKeyCache,
@@ -174,7 +162,12 @@ function evaluate(
 ): DkimSignatureResult {
   const { sig, warnings } = pending;
   const out = base(sig, warnings);
-  const finish = (result: DkimResult, reason: DkimReason, detail: string): DkimSignatureResult => ({ ...out, result, reason, detail });
+  const finish = (result: DkimResult, reason: DkimReason, detail: string): DkimSignatureResult => {
+    out.result = result;
+    out.reason = reason;
+    out.detail = detail;
+    return out;
+  };
   const keyName = `${sig.selector}._domainkey.${sig.domain}`;
   if (lookup.kind === 'temp') return finish('temperror', 'key-dns-error', `the key ${keyName} could not be fetched: ${lookup.detail}`);
   if (lookup.kind === 'none') return finish('permerror', 'key-not-found', `no key record at ${keyName} (${lookup.detail})`);
@@ -223,9 +216,8 @@ function evaluate(
   }
   const bodyMatched = bodyHash.hash.equals(sig.bodyHash);
   out.bodyHashMatched = bodyMatched;
-  const picked = index.select(sig.headerFields, pending.field);
   const own = (headers[pending.field] as HeaderField).raw;
-  const data = headerHashInputSkipping(headers, picked, own, pending.bValue.start, pending.bValue.end, sig.canonicalization.header);
+  const data = headerHashInputSkipping(headers, pending.picked, own, pending.bValue.start, pending.bValue.end, sig.canonicalization.header);
   const headerValid = verifyHeaderData(sig.algorithm, data, key, sig.signature);
   if (!bodyMatched) {
     const note = headerValid ? 'the headers are intact, so the body was changed after signing' : 'the header signature does not verify either';
