@@ -1,6 +1,6 @@
 // `npm run bench`: runs the benchmarks and prints their tables. Options:
 //   --duration=MS   measuring time per row (default 2000)   --warmup=MS   warm-up per row (default 500)
-//   --only=spf|dkim|pipeline run one benchmark (default all)
+//   --only=spf|dkim|pipeline|gateway run one benchmark (default all)
 // Exits 1 when mailflow and mailauth disagree on a bench verdict (the timings would then compare
 // different work); a ratio under the target is reported, not failed.
 
@@ -9,6 +9,7 @@ import { loadavg } from 'node:os';
 import { runSpfBench, TARGET_RATIO, BENCH_ZONE, BENCH_CLIENTS } from './spf.bench.js';
 import { runDkimBench, DKIM_TARGETS } from './dkim.bench.js';
 import { runPipelineBench, PIPELINE_TARGET_RATIO } from './pipeline.bench.js';
+import { runGatewayBench, GATEWAY_BENCH_CONNECTIONS, GATEWAY_BENCH_MESSAGE_BYTES, GATEWAY_TARGETS } from './gateway.bench.js';
 
 function option(name: string, fallback: number): number {
   const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -27,7 +28,7 @@ const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFracti
 
 const options = { durationMs: option('duration', 2000), warmupMs: option('warmup', 500) };
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-if (only !== undefined && only !== 'spf' && only !== 'dkim' && only !== 'pipeline') throw new Error('bench: --only must be spf, dkim or pipeline');
+if (only !== undefined && only !== 'spf' && only !== 'dkim' && only !== 'pipeline' && only !== 'gateway') throw new Error('bench: --only must be spf, dkim, pipeline or gateway');
 const mailauthVersion = (createRequire(import.meta.url)('mailauth/package.json') as { version: string }).version;
 
 let failed = false;
@@ -116,6 +117,24 @@ if (only === undefined || only === 'pipeline') {
   console.log(table(['implementation', 'verifications/s', 'µs/message', 'messages'], pipeline.rows.map((r) => [r.name, fmt(r.timing.opsPerSecond), fmt(r.timing.meanUs, 1), fmt(r.timing.ops)])));
   console.log(`\nratio mailflow/mailauth (full pipeline, warm): ${pipeline.ratio.toFixed(2)}x — ${pipeline.ratio >= PIPELINE_TARGET_RATIO ? 'meets' : 'BELOW'} the target of ≥${PIPELINE_TARGET_RATIO}x`);
   failed ||= differ.length > 0;
+}
+
+if (only === undefined || only === 'gateway') {
+  const loadBefore = loadavg()[0] ?? 0;
+  const gateway = await runGatewayBench(options);
+  console.log(`\nGateway load benchmark — ${GATEWAY_BENCH_CONNECTIONS} concurrent clients on loopback, ${fmt(GATEWAY_BENCH_MESSAGE_BYTES)}-byte messages, MAIL/RCPT/DATA pipelined; each server a process of its own, durable before 250`);
+  console.log(
+    table(
+      ['server', 'notes', 'accepted msg/s', 'p50 ms', 'p99 ms', 'peak RSS MB', 'accepted', 'failed'],
+      gateway.rows.map((r) => r.available
+        ? [r.name, '', fmt(r.messagesPerSecond), fmt(r.p50Ms, 2), fmt(r.p99Ms, 2), fmt(r.peakRssMb), fmt(r.accepted), fmt(r.failed)]
+        : [r.name, `unavailable: ${r.note ?? ''}`, '-', '-', '-', '-', '-', '-']),
+    ),
+  );
+  const mark = (value: number, target: number) => (Number.isNaN(value) ? 'n/a' : `${value.toFixed(2)}x — ${value >= target ? 'meets' : 'BELOW'} the target of ≥${target}x`);
+  console.log(`\nratio mailflow / fsync sink: ${mark(gateway.vsFsyncSink, GATEWAY_TARGETS.vsFsyncSink)}`);
+  console.log(`ratio mailflow / Haraka: ${mark(gateway.vsHaraka, GATEWAY_TARGETS.vsHaraka)}`);
+  console.log(`load average (1 min) before / after: ${loadBefore.toFixed(2)} / ${(loadavg()[0] ?? 0).toFixed(2)}`);
 }
 
 process.exitCode = failed ? 1 : 0;
