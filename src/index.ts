@@ -39,13 +39,3 @@ export { SqliteQueueStore } from './adapters/storage/sqlite/queue-store.js';
 export { DeliveryEngine, type DeliveryEngineOptions } from './gateway/delivery/engine.js';
 export { startGateway, type GatewayMainOptions, type RunningGateway } from './gateway/main.js';
 export { parseConfig, loadConfigFile, defaultConfig, schemaRows, type MailflowConfig, type ConfigError, type ConfigResult } from './config/index.js';
-// The gateway: listeners, queue, delivery, the main job and its config file.
-export { startSmtpGateway, type SmtpGateway } from './gateway/smtp/index.js';
-export { hashPassword, checkAllConnectorsSpf, checkConnectorSpf, type ConnectorSpfWarning } from './gateway/policy/index.js';
-export type { GatewayConfig, ListenerConfig, AccountConfig, ConnectorConfig, AcceptedDomainConfig, SmtpLimits } from './gateway/config-types.js';
-export type { MessageSink, IncomingMessage } from './gateway/message-sink.js';
-export { QueueSink } from './gateway/queue/sink.js';
-export { SqliteQueueStore } from './adapters/storage/sqlite/queue-store.js';
-export { DeliveryEngine, type DeliveryEngineOptions } from './gateway/delivery/engine.js';
-export { startGateway, type GatewayMainOptions, type RunningGateway } from './gateway/main.js';
-export { parseConfig, loadConfigFile, defaultConfig, schemaRows, type MailflowConfig, type ConfigError, type ConfigResult } from './config/index.js';
