@@ -86,36 +86,35 @@ export function parseDkimSignature(value: string): SignatureParseResult {
   }
   const tags = parsed.value;
   const byName = tags.byName;
-  const get = (name: string): string | undefined => byName.get(name)?.value;
   // The partial signature (for the report) is only built when parsing fails: `failure` builds it from tags.
   for (const name of REQUIRED) {
     if (!byName.has(name)) return failure('signature-missing-tag', `the required tag ${name}= is missing`, tags);
   }
-  if (get('v') !== '1') return failure('signature-version', `v=${get('v')} is not a supported version (only v=1)`, tags);
-  const algorithm = (get('a') as string).toLowerCase();
-  if (!ALGORITHMS.has(algorithm)) return failure('algorithm-unknown', `a=${get('a')} is not a known algorithm`, tags);
-  const canonicalization = parseCanonicalization(get('c'));
-  if (canonicalization === undefined) return failure('canonicalization-unknown', `c=${get('c')} is not a known canonicalization`, tags);
+  if (byName.get('v')?.value !== '1') return failure('signature-version', `v=${byName.get('v')?.value} is not a supported version (only v=1)`, tags);
+  const algorithm = (byName.get('a')?.value as string).toLowerCase();
+  if (!ALGORITHMS.has(algorithm)) return failure('algorithm-unknown', `a=${byName.get('a')?.value} is not a known algorithm`, tags);
+  const canonicalization = parseCanonicalization(byName.get('c')?.value);
+  if (canonicalization === undefined) return failure('canonicalization-unknown', `c=${byName.get('c')?.value} is not a known canonicalization`, tags);
 
-  const signatureBase64 = stripWhitespace(get('b') as string);
+  const signatureBase64 = stripWhitespace(byName.get('b')?.value as string);
   if (signatureBase64.length === 0 || !BASE64.test(signatureBase64)) return failure('signature-bad-tag', 'b= is not base64', tags);
   if (signatureBase64.length > Math.ceil(MAX_SIGNATURE_OCTETS / 3) * 4) {
     return failure('signature-bad-tag', `b= is longer than any supported key produces (${MAX_SIGNATURE_OCTETS} octets)`, tags);
   }
-  const bodyHashBase64 = stripWhitespace(get('bh') as string);
+  const bodyHashBase64 = stripWhitespace(byName.get('bh')?.value as string);
   if (bodyHashBase64.length === 0 || bodyHashBase64.length > 128 || !BASE64.test(bodyHashBase64)) {
     return failure('signature-bad-tag', 'bh= is not a base64 hash', tags);
   }
 
-  const domain = toDomain(get('d') as string);
-  if (domain === undefined) return failure('signature-bad-tag', `d=${get('d')} is not a domain name`, tags);
-  const selector = toDomain(get('s') as string);
-  if (selector === undefined) return failure('signature-bad-tag', `s=${get('s')} is not a valid selector`, tags);
+  const domain = toDomain(byName.get('d')?.value as string);
+  if (domain === undefined) return failure('signature-bad-tag', `d=${byName.get('d')?.value} is not a domain name`, tags);
+  const selector = toDomain(byName.get('s')?.value as string);
+  if (selector === undefined) return failure('signature-bad-tag', `s=${byName.get('s')?.value} is not a valid selector`, tags);
   if (selector.length + domain.length + '._domainkey.'.length > 253) {
     return failure('signature-bad-tag', 'the key name s=._domainkey.d= is longer than 253 octets', tags);
   }
 
-  const headerFields = splitColonList(get('h') as string);
+  const headerFields = splitColonList(byName.get('h')?.value as string);
   if (headerFields.length > MAX_SIGNED_HEADER_NAMES) {
     return failure('signed-headers-too-many', `h= lists ${headerFields.length} fields; the limit is ${MAX_SIGNED_HEADER_NAMES}`, tags);
   }
@@ -128,7 +127,7 @@ export function parseDkimSignature(value: string): SignatureParseResult {
 
   let identity: string | undefined;
   let identityDomain = domain;
-  const i = get('i');
+  const i = byName.get('i')?.value;
   if (i !== undefined) {
     identity = Buffer.from(i, 'latin1').toString('utf8');
     const at = identity.lastIndexOf('@');
@@ -140,19 +139,19 @@ export function parseDkimSignature(value: string): SignatureParseResult {
     identityDomain = idDomain;
   }
 
-  const q = get('q');
+  const q = byName.get('q')?.value;
   if (q !== undefined && !splitColonList(q).some((method) => method.toLowerCase() === 'dns/txt')) {
     return failure('query-method-unknown', `q=${q} does not offer dns/txt`, tags);
   }
 
-  const bodyLength = parseDecimal(get('l'), 76);
-  if (bodyLength === null) return failure('signature-bad-tag', `l=${get('l')} is not a decimal number`, tags);
-  const timestamp = parseTime(get('t'));
-  if (timestamp === null) return failure('signature-bad-tag', `t=${get('t')} is not a decimal number`, tags);
-  const expiration = parseTime(get('x'));
-  if (expiration === null) return failure('signature-bad-tag', `x=${get('x')} is not a decimal number`, tags);
+  const bodyLength = parseDecimal(byName.get('l')?.value, 76);
+  if (bodyLength === null) return failure('signature-bad-tag', `l=${byName.get('l')?.value} is not a decimal number`, tags);
+  const timestamp = parseTime(byName.get('t')?.value);
+  if (timestamp === null) return failure('signature-bad-tag', `t=${byName.get('t')?.value} is not a decimal number`, tags);
+  const expiration = parseTime(byName.get('x')?.value);
+  if (expiration === null) return failure('signature-bad-tag', `x=${byName.get('x')?.value} is not a decimal number`, tags);
   if (timestamp !== undefined && expiration !== undefined && expiration < timestamp) {
-    return failure('timestamps-inconsistent', `x=${get('x')} is earlier than t=${get('t')}`, tags);
+    return failure('timestamps-inconsistent', `x=${byName.get('x')?.value} is earlier than t=${byName.get('t')?.value}`, tags);
   }
 
   const signature: DkimSignature = {
@@ -171,7 +170,7 @@ export function parseDkimSignature(value: string): SignatureParseResult {
   if (bodyLength !== undefined) signature.bodyLength = bodyLength;
   if (timestamp !== undefined) signature.timestamp = timestamp;
   if (expiration !== undefined) signature.expiration = expiration;
-  const z = get('z');
+  const z = byName.get('z')?.value;
   if (z !== undefined) signature.copiedHeaders = z;
   return { ok: true, value: signature };
 }

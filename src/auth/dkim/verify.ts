@@ -65,13 +65,14 @@ export async function verifyDkim(message: Buffer | AsyncIterable<Buffer>, option
   let headers: HeaderField[];
   let bodyBuffer: Buffer | undefined;
   let bodyStream: AsyncIterable<Buffer> | undefined;
-  let normalized: () => boolean;
+  // Whether bare LFs were rewritten; for a stream, known only once the body has been read.
+  let normalized: boolean | (() => boolean);
   if (Buffer.isBuffer(message)) {
     const split = splitMessage(message);
     if (split.headerBytes > maxHeaderBytes) return headerTooLarge(maxHeaderBytes);
     headers = split.headers;
     bodyBuffer = split.body;
-    normalized = () => split.lineEndingsNormalized;
+    normalized = split.lineEndingsNormalized;
   } else {
     const split = await splitMessageStream(message, { maxHeaderBytes });
     if (!split.ok) return headerTooLarge(maxHeaderBytes);
@@ -118,7 +119,7 @@ export async function verifyDkim(message: Buffer | AsyncIterable<Buffer>, option
     const bodyHash = (hashers.get(slot.pending.hasherKey) as BodyHasher).digest();
     results.push(evaluate(slot.pending, headers, lookup, bodyHash, cache, options.legacy === true));
   }
-  if (normalized()) for (const result of results) result.warnings.push('line-endings-normalized');
+  if (normalized === true || (normalized !== false && normalized())) for (const result of results) result.warnings.push('line-endings-normalized');
   assignHeaderB(results);
   const ignored = positions.length - Math.min(positions.length, maxSignatures);
   return ignored > 0 ? { signatures: results, ignoredSignatures: ignored } : { signatures: results };
@@ -137,16 +138,15 @@ function prepare(headers: HeaderField[], index: HeaderIndex, position: number, n
   // of those would be unsigned (RFC 6376 §8.15).
   const { picked, unsigned } = index.selectWithUnsigned(sig.headerFields, position);
   for (const name of unsigned) warnings.push(`header-injection-risk:${name}`);
-  const done = (result: DkimResult, reason: DkimReason, detail: string): Slot => ({ done: { ...base(sig, warnings), result, reason, detail } });
   if (sig.algorithm === 'rsa-sha1') {
-    if (!legacy) return done('policy', 'algorithm-rsa-sha1', 'rsa-sha1 is not acceptable (RFC 8301 §3.1); use the legacy option to accept it');
+    if (!legacy) return doneSlot(sig, warnings, 'policy', 'algorithm-rsa-sha1', 'rsa-sha1 is not acceptable (RFC 8301 §3.1); use the legacy option to accept it');
     warnings.push('rsa-sha1-accepted');
   }
   if (sig.expiration !== undefined && nowSeconds > sig.expiration) {
-    return done('fail', 'signature-expired', `the signature expired at ${isoTime(sig.expiration)} (x=${sig.expiration})`);
+    return doneSlot(sig, warnings, 'fail', 'signature-expired', `the signature expired at ${isoTime(sig.expiration)} (x=${sig.expiration})`);
   }
   if (sig.timestamp !== undefined && sig.timestamp > nowSeconds + MAX_CLOCK_SKEW_SECONDS) {
-    return done('policy', 'signature-timestamp-future', `the signature is dated in the future (t=${sig.timestamp})`);
+    return doneSlot(sig, warnings, 'policy', 'signature-timestamp-future', `the signature is dated in the future (t=${sig.timestamp})`);
   }
   const hasherKey = `${sig.canonicalization.body}/${hashOf(sig.algorithm)}/${sig.bodyLength ?? ''}`;
   return { pending: { sig, field: position, bValue, picked, hasherKey, warnings } };
@@ -162,15 +162,9 @@ function evaluate(
 ): DkimSignatureResult {
   const { sig, warnings } = pending;
   const out = base(sig, warnings);
-  const finish = (result: DkimResult, reason: DkimReason, detail: string): DkimSignatureResult => {
-    out.result = result;
-    out.reason = reason;
-    out.detail = detail;
-    return out;
-  };
   const keyName = `${sig.selector}._domainkey.${sig.domain}`;
-  if (lookup.kind === 'temp') return finish('temperror', 'key-dns-error', `the key ${keyName} could not be fetched: ${lookup.detail}`);
-  if (lookup.kind === 'none') return finish('permerror', 'key-not-found', `no key record at ${keyName} (${lookup.detail})`);
+  if (lookup.kind === 'temp') return finish(out, 'temperror', 'key-dns-error', `the key ${keyName} could not be fetched: ${lookup.detail}`);
+  if (lookup.kind === 'none') return finish(out, 'permerror', 'key-not-found', `no key record at ${keyName} (${lookup.detail})`);
 
   let loaded: LoadedKey | undefined;
   for (const text of lookup.texts) {
@@ -181,35 +175,35 @@ function evaluate(
     }
     loaded ??= candidate;
   }
-  if (loaded === undefined) return finish('permerror', 'key-not-found', `no key record at ${keyName}`);
+  if (loaded === undefined) return finish(out, 'permerror', 'key-not-found', `no key record at ${keyName}`);
   if (!loaded.ok) {
     const reason: DkimReason = loaded.code === 'key-revoked' ? 'key-revoked' : loaded.code === 'key-invalid' ? 'key-invalid' : 'key-syntax';
-    return finish('permerror', reason, `${keyName}: ${loaded.message}`);
+    return finish(out, 'permerror', reason, `${keyName}: ${loaded.message}`);
   }
   const { record, key, bits } = loaded;
   out.keyBits = bits;
   if (record.keyType !== keyTypeOf(sig.algorithm)) {
-    return finish('permerror', 'key-type-mismatch', `a=${sig.algorithm} needs a ${keyTypeOf(sig.algorithm)} key; ${keyName} has k=${record.keyType}`);
+    return finish(out, 'permerror', 'key-type-mismatch', `a=${sig.algorithm} needs a ${keyTypeOf(sig.algorithm)} key; ${keyName} has k=${record.keyType}`);
   }
   const hash = hashOf(sig.algorithm);
   if (record.hashAlgorithms !== undefined && !record.hashAlgorithms.includes(hash)) {
-    return finish('permerror', 'key-hash-not-allowed', `${keyName} allows h=${record.hashAlgorithms.join(':')}, not ${hash}`);
+    return finish(out, 'permerror', 'key-hash-not-allowed', `${keyName} allows h=${record.hashAlgorithms.join(':')}, not ${hash}`);
   }
   if (!record.serviceTypes.includes('*') && !record.serviceTypes.includes('email')) {
-    return finish('permerror', 'key-service-mismatch', `${keyName} is for s=${record.serviceTypes.join(':')}, not email`);
+    return finish(out, 'permerror', 'key-service-mismatch', `${keyName} is for s=${record.serviceTypes.join(':')}, not email`);
   }
   if (record.strictIdentity && sig.identityDomain !== sig.domain) {
-    return finish('permerror', 'identity-subdomain-forbidden', `${keyName} has t=s, so i= may not use the subdomain ${sig.identityDomain}`);
+    return finish(out, 'permerror', 'identity-subdomain-forbidden', `${keyName} has t=s, so i= may not use the subdomain ${sig.identityDomain}`);
   }
   if (record.testing) warnings.push('key-testing');
   if (record.keyType === 'rsa' && bits < MIN_RSA_KEY_BITS) {
-    if (!legacy) return finish('policy', 'key-too-small', `the ${bits}-bit RSA key is shorter than ${MIN_RSA_KEY_BITS} bits (RFC 8301 §3.2)`);
+    if (!legacy) return finish(out, 'policy', 'key-too-small', `the ${bits}-bit RSA key is shorter than ${MIN_RSA_KEY_BITS} bits (RFC 8301 §3.2)`);
     warnings.push('weak-key-accepted');
   }
 
   if (sig.bodyLength !== undefined) {
     if (sig.bodyLength > bodyHash.canonicalLength) {
-      return finish('fail', 'body-length-exceeds-body', `l=${sig.bodyLength} is larger than the canonical body (${bodyHash.canonicalLength} octets)`);
+      return finish(out, 'fail', 'body-length-exceeds-body', `l=${sig.bodyLength} is larger than the canonical body (${bodyHash.canonicalLength} octets)`);
     }
     out.unsignedBodyOctets = bodyHash.canonicalLength - sig.bodyLength;
     if (out.unsignedBodyOctets > 0) warnings.push('unsigned-body-content');
@@ -221,10 +215,23 @@ function evaluate(
   const headerValid = verifyHeaderData(sig.algorithm, data, key, sig.signature);
   if (!bodyMatched) {
     const note = headerValid ? 'the headers are intact, so the body was changed after signing' : 'the header signature does not verify either';
-    return finish('fail', 'body-hash-mismatch', `the body hash does not match bh= (${note})`);
+    return finish(out, 'fail', 'body-hash-mismatch', `the body hash does not match bh= (${note})`);
   }
-  if (!headerValid) return finish('fail', 'signature-mismatch', 'the signature does not verify over the signed header fields');
-  return finish('pass', 'verified', `signed by ${sig.domain} with ${sig.algorithm} (${bits}-bit key)`);
+  if (!headerValid) return finish(out, 'fail', 'signature-mismatch', 'the signature does not verify over the signed header fields');
+  return finish(out, 'pass', 'verified', `signed by ${sig.domain} with ${sig.algorithm} (${bits}-bit key)`);
+}
+
+// Plain functions rather than closures in the hot path: a closure per call costs an allocation (and, under
+// tsx's keepNames, a defineProperty).
+function doneSlot(sig: DkimSignature, warnings: string[], result: DkimResult, reason: DkimReason, detail: string): Slot {
+  return { done: finish(base(sig, warnings), result, reason, detail) };
+}
+
+function finish(out: DkimSignatureResult, result: DkimResult, reason: DkimReason, detail: string): DkimSignatureResult {
+  out.result = result;
+  out.reason = reason;
+  out.detail = detail;
+  return out;
 }
 
 function base(sig: DkimSignature, warnings: string[]): DkimSignatureResult {
