@@ -63,6 +63,10 @@ export function registerGatewayCommands(program: Command, io: CliIO): void {
     .option('--data-dir <dir>', 'data directory: queue, Maildir, certificate, passwords (default: dataDir from the config, ./data)')
     .action(async (options: GatewayCliOptions) => {
       const config = loadConfig(options.config, io);
+      // A log reader that went away (a closed pipe) must not take the gateway, and the mail in it, down.
+      process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EPIPE') throw error;
+      });
       const format = config.log.format === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : config.log.format;
       const logger = createLogger({ format, level: config.log.level, write: (line) => io.stdout(line) });
       const stopped = stopSignal(logger);
