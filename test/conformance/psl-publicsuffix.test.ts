@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { loadPublicSuffixList } from '../../src/auth/dmarc/index.js';
 
 const DIR = new URL('../../../shared/conformance/psl-publicsuffix/', import.meta.url);
-const SHIPPED = new URL('../../data/public_suffix_list.dat', import.meta.url);
+const SHIPPED = new URL('../../share/public_suffix_list.dat', import.meta.url);
 
 interface PslCase {
   input: string | null;

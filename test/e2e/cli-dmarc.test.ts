@@ -76,7 +76,7 @@ test('dmarc check --json, PSD policy, none and temperror', async () => {
 
 test('psl update validates and installs atomically', async () => {
   const target = join(dir, 'installed.dat');
-  const source = new URL('../../data/public_suffix_list.dat', import.meta.url);
+  const source = new URL('../../share/public_suffix_list.dat', import.meta.url);
   const ok = await run(['psl', 'update', '--file', source.pathname, '--to', target]);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /installed \d+ rules/);

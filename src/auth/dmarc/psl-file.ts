@@ -11,14 +11,14 @@ export const MAX_PSL_FILE_BYTES = 8 * 1024 * 1024;
 let defaultList: PublicSuffixList | undefined;
 
 /**
- * Where the shipped list lives: `data/public_suffix_list.dat` at the package root (this file sits three
+ * Where the shipped list lives: `share/public_suffix_list.dat` at the package root (this file sits three
  * levels below it both as source, src/auth/dmarc, and built, dist/auth/dmarc). `MAILFLOW_PSL_FILE`
  * overrides it.
  */
 export function defaultPslPath(env: NodeJS.ProcessEnv = process.env): string {
   const override = env.MAILFLOW_PSL_FILE;
   if (override !== undefined && override !== '') return override;
-  return fileURLToPath(new URL('../../../data/public_suffix_list.dat', import.meta.url));
+  return fileURLToPath(new URL('../../../share/public_suffix_list.dat', import.meta.url));
 }
 
 /** Thrown when the shipped list cannot be read or parsed: an installation problem, not a DMARC result. */

@@ -123,7 +123,7 @@ export interface DmarcDiscoveryOptions {
   resolver: DnsResolver;
   /** Default `rfc9989`. */
   mode?: DmarcMode;
-  /** RFC 7489 mode: the Public Suffix List; default the shipped data file (data/public_suffix_list.dat). */
+  /** RFC 7489 mode: the Public Suffix List; default the shipped data file (share/public_suffix_list.dat). */
   psl?: PublicSuffixList;
 }
 
