@@ -7,14 +7,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CommanderError } from 'commander';
 import { generateDkimKey } from '../../src/auth/dkim/index.js';
-import { buildProgram, main } from '../../src/cli/main.js';
-import { registerArcCommands } from '../../src/cli/commands/arc.js';
-import { UsageError } from '../../src/cli/errors.js';
-import type { CliIO } from '../../src/cli/output.js';
 import { TestDnsServer } from '../../src/testing/dns-server.js';
 import type { ZoneData } from '../../src/testing/zone.js';
+import { runCli } from '../support/cli-runner.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mailflow-arc-e2e-'));
 const message =
@@ -25,31 +21,6 @@ writeFileSync(messageFile, message);
 
 let server: TestDnsServer | undefined;
 const dns = (): string => (server as TestDnsServer).address;
-
-/** Runs the CLI in-process: main() once main.ts registers the arc commands; until then, main's program plus ours. */
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) };
-  const probe = buildProgram(io);
-  if (probe.commands.some((c) => c.name() === 'arc')) return { code: await main(argv, io), stdout, stderr };
-  registerArcCommands(probe, io);
-  for (const command of probe.commands) {
-    command.exitOverride();
-    for (const sub of command.commands) sub.exitOverride();
-  }
-  let code = 0;
-  try {
-    await probe.parseAsync(argv, { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) code = error.exitCode === 0 ? 0 : 2;
-    else if (error instanceof UsageError) {
-      stderr += `mailflow: ${error.message}\n`;
-      code = 2;
-    } else throw error;
-  }
-  return { code, stdout, stderr };
-}
 
 before(async () => {
   const zone: ZoneData = {};
@@ -66,7 +37,7 @@ after(async () => {
 });
 
 async function seal(file: string, domain: string, selector: string, authservId: string, extra: string[] = []): Promise<string> {
-  const out = await run(['arc', 'seal', file, '--domain', domain, '--selector', selector, '--key', join(dir, `${selector}.pem`), '--authserv-id', authservId, '--dns', dns(), '--now', '1700000000', ...extra]);
+  const out = await runCli(['arc', 'seal', file, '--domain', domain, '--selector', selector, '--key', join(dir, `${selector}.pem`), '--authserv-id', authservId, '--dns', dns(), '--now', '1700000000', ...extra]);
   assert.equal(out.code, 0, out.stderr);
   return out.stdout;
 }
@@ -78,7 +49,7 @@ test('seal then verify through the test DNS server: cv=pass with one instance', 
   assert.match(sealed, /\r\nARC-Authentication-Results: i=1; mx\.forwarder\.example;\r\n spf=pass smtp\.mailfrom=alice@example\.com;\r\n dkim=pass header\.d=example\.com\r\n/);
   const file = join(dir, 'hop1.eml');
   writeFileSync(file, sealed);
-  const out = await run(['arc', 'verify', file, '--dns', dns(), '--json']);
+  const out = await runCli(['arc', 'verify', file, '--dns', dns(), '--json']);
   assert.equal(out.code, 0, out.stderr);
   const json = JSON.parse(out.stdout);
   assert.equal(json.cv, 'pass', json.detail);
@@ -96,7 +67,7 @@ test('seal twice (two hops, RSA then Ed25519): cv=pass with two instances; the s
   assert.match(second, /^ARC-Seal: i=2; a=ed25519-sha256; cv=pass; d=list\.example; s=arc2;/);
   const file = join(dir, 'two-2.eml');
   writeFileSync(file, second);
-  const out = await run(['arc', 'verify', file, '--dns', dns(), '--json']);
+  const out = await runCli(['arc', 'verify', file, '--dns', dns(), '--json']);
   const json = JSON.parse(out.stdout);
   assert.equal(json.cv, 'pass', json.detail);
   assert.equal(json.oldestPass, 0);
@@ -105,7 +76,7 @@ test('seal twice (two hops, RSA then Ed25519): cv=pass with two instances; the s
     [2, 'list.example', 'pass'],
   ]);
   // The human report ends with the Authentication-Results entry.
-  const human = await run(['arc', 'verify', file, '--dns', dns()]);
+  const human = await runCli(['arc', 'verify', file, '--dns', dns()]);
   assert.match(human.stdout, /Authentication-Results: mailflow; arc=pass \(i=2 d=list\.example\)\n$/);
 });
 
@@ -115,7 +86,7 @@ test('a tampered body fails (ams-invalid, body hash); several files print one JS
   const bad = join(dir, 'bad.eml');
   writeFileSync(good, sealed);
   writeFileSync(bad, sealed.replace('Hello list.', 'Send money.'));
-  const out = await run(['arc', 'verify', good, bad, messageFile, '--dns', dns(), '--json']);
+  const out = await runCli(['arc', 'verify', good, bad, messageFile, '--dns', dns(), '--json']);
   assert.equal(out.code, 0, out.stderr);
   const lines = out.stdout.trim().split('\n').map((line) => JSON.parse(line));
   assert.deepEqual(lines.map((l) => [l.path, l.cv, l.reason]), [
@@ -135,11 +106,11 @@ test('sealing a tampered chain adds a cv=fail set; a chain marked failed gets no
   assert.match(failSealed, /^ARC-Seal: i=2; a=ed25519-sha256; cv=fail;/);
   const marked = join(dir, 'marked.eml');
   writeFileSync(marked, failSealed);
-  const verified = JSON.parse((await run(['arc', 'verify', marked, '--dns', dns(), '--json'])).stdout);
+  const verified = JSON.parse((await runCli(['arc', 'verify', marked, '--dns', dns(), '--json'])).stdout);
   assert.equal(verified.cv, 'fail');
   assert.equal(verified.reason, 'chain-marked-failed');
 
-  const again = await run(['arc', 'seal', marked, '--domain', 'forwarder.example', '--selector', 'arc1', '--key', join(dir, 'arc1.pem'), '--authserv-id', 'mx3.example', '--dns', dns(), '--json']);
+  const again = await runCli(['arc', 'seal', marked, '--domain', 'forwarder.example', '--selector', 'arc1', '--key', join(dir, 'arc1.pem'), '--authserv-id', 'mx3.example', '--dns', dns(), '--json']);
   assert.equal(again.code, 0, again.stderr);
   const json = JSON.parse(again.stdout);
   assert.equal(json.sealed, false);
@@ -147,17 +118,17 @@ test('sealing a tampered chain adds a cv=fail set; a chain marked failed gets no
 });
 
 test('usage errors exit 2 with a code-bearing message', async () => {
-  const missing = await run(['arc', 'verify', join(dir, 'nope.eml')]);
+  const missing = await runCli(['arc', 'verify', join(dir, 'nope.eml')]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /cannot read/);
   const badKey = join(dir, 'bad.pem');
   writeFileSync(badKey, 'not a key');
-  const out = await run(['arc', 'seal', messageFile, '--domain', 'forwarder.example', '--selector', 'arc1', '--key', badKey, '--authserv-id', 'mx.example', '--dns', dns()]);
+  const out = await runCli(['arc', 'seal', messageFile, '--domain', 'forwarder.example', '--selector', 'arc1', '--key', badKey, '--authserv-id', 'mx.example', '--dns', dns()]);
   assert.equal(out.code, 2);
   assert.match(out.stderr, /private key/);
-  const badId = await run(['arc', 'seal', messageFile, '--domain', 'forwarder.example', '--selector', 'arc1', '--key', join(dir, 'arc1.pem'), '--authserv-id', 'a;b', '--dns', dns()]);
+  const badId = await runCli(['arc', 'seal', messageFile, '--domain', 'forwarder.example', '--selector', 'arc1', '--key', join(dir, 'arc1.pem'), '--authserv-id', 'a;b', '--dns', dns()]);
   assert.equal(badId.code, 2);
   assert.match(badId.stderr, /authserv-id/);
-  const noDomain = await run(['arc', 'seal', messageFile, '--selector', 'arc1', '--key', join(dir, 'arc1.pem'), '--authserv-id', 'mx.example']);
+  const noDomain = await runCli(['arc', 'seal', messageFile, '--selector', 'arc1', '--key', join(dir, 'arc1.pem'), '--authserv-id', 'mx.example']);
   assert.equal(noDomain.code, 2);
 });

@@ -6,12 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CommanderError } from 'commander';
-import { buildProgram, main } from '../../src/cli/main.js';
-import { registerDkimCommands } from '../../src/cli/commands/dkim.js';
-import { UsageError } from '../../src/cli/errors.js';
-import type { CliIO } from '../../src/cli/output.js';
 import { TestDnsServer } from '../../src/testing/dns-server.js';
+import { runCli } from '../support/cli-runner.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mailflow-dkim-e2e-'));
 const message = 'From: Alice <alice@example.com>\nTo: bob@example.net\nSubject: hello\nDate: Mon, 01 Jan 2024 00:00:00 +0000\nMessage-ID: <1@example.com>\n\nHello Bob.\n';
@@ -21,35 +17,10 @@ writeFileSync(messageFile, message);
 let server: TestDnsServer | undefined;
 const zone: Record<string, { TXT: string[] }[]> = {};
 
-/** Runs the CLI in-process. Uses main() once main.ts registers the dkim commands; until then, main's own program plus ours. */
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) };
-  const probe = buildProgram(io);
-  if (probe.commands.some((c) => c.name() === 'dkim')) return { code: await main(argv, io), stdout, stderr };
-  registerDkimCommands(probe, io);
-  for (const command of probe.commands) {
-    command.exitOverride();
-    for (const sub of command.commands) sub.exitOverride();
-  }
-  let code = 0;
-  try {
-    await probe.parseAsync(argv, { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) code = error.exitCode === 0 ? 0 : 2;
-    else if (error instanceof UsageError) {
-      stderr += `mailflow: ${error.message}\n`;
-      code = 2;
-    } else throw error;
-  }
-  return { code, stdout, stderr };
-}
-
 before(async () => {
   // Keys first: the zone is served from the records keygen prints.
   for (const [selector, type] of [['rsa1', 'rsa'], ['ed1', 'ed25519']] as const) {
-    const out = await run(['dkim', 'keygen', '--domain', 'example.com', '--selector', selector, '--type', type, '--out', join(dir, `${selector}.pem`), '--json']);
+    const out = await runCli(['dkim', 'keygen', '--domain', 'example.com', '--selector', selector, '--type', type, '--out', join(dir, `${selector}.pem`), '--json']);
     assert.equal(out.code, 0, out.stderr);
     const json = JSON.parse(out.stdout) as { dnsName: string; txtStrings: string[] };
     zone[json.dnsName] = [{ TXT: json.txtStrings }];
@@ -64,13 +35,13 @@ after(async () => {
 test('keygen writes the private key with mode 0600 and refuses to overwrite it', async () => {
   const mode = statSync(join(dir, 'rsa1.pem')).mode & 0o777;
   assert.equal(mode, 0o600);
-  const again = await run(['dkim', 'keygen', '--domain', 'example.com', '--selector', 'rsa1', '--out', join(dir, 'rsa1.pem')]);
+  const again = await runCli(['dkim', 'keygen', '--domain', 'example.com', '--selector', 'rsa1', '--out', join(dir, 'rsa1.pem')]);
   assert.equal(again.code, 2);
   assert.match(again.stderr, /already exists/);
 });
 
 test('keygen prints the record and zone line; RSA records are split into 255-octet strings', async () => {
-  const out = await run(['dkim', 'keygen', '--domain', 'example.com', '--selector', 's', '--bits', '2048', '--json']);
+  const out = await runCli(['dkim', 'keygen', '--domain', 'example.com', '--selector', 's', '--bits', '2048', '--json']);
   assert.equal(out.code, 0, out.stderr);
   const json = JSON.parse(out.stdout);
   assert.match(json.txtRecord, /^v=DKIM1; k=rsa; p=MII/);
@@ -80,7 +51,7 @@ test('keygen prints the record and zone line; RSA records are split into 255-oct
 });
 
 test('sign (dual RSA + Ed25519) then verify through the test DNS server: both pass', async () => {
-  const signed = await run([
+  const signed = await runCli([
     'dkim', 'sign', messageFile,
     '--domain', 'example.com', '--selector', 'rsa1', '--key', join(dir, 'rsa1.pem'),
     '--domain', 'example.com', '--selector', 'ed1', '--key', join(dir, 'ed1.pem'), '--algorithm', 'rsa-sha256', '--algorithm', 'ed25519-sha256',
@@ -92,7 +63,7 @@ test('sign (dual RSA + Ed25519) then verify through the test DNS server: both pa
   const signedFile = join(dir, 'signed.eml');
   writeFileSync(signedFile, signed.stdout);
 
-  const out = await run(['dkim', 'verify', signedFile, '--dns', (server as TestDnsServer).address, '--json', '--now', '1700000100']);
+  const out = await runCli(['dkim', 'verify', signedFile, '--dns', (server as TestDnsServer).address, '--json', '--now', '1700000100']);
   assert.equal(out.code, 0, out.stderr);
   const json = JSON.parse(out.stdout);
   assert.deepEqual(
@@ -105,13 +76,13 @@ test('sign (dual RSA + Ed25519) then verify through the test DNS server: both pa
 });
 
 test('verify with several files prints one JSON line per file; a tampered copy fails', async () => {
-  const signed = await run(['dkim', 'sign', messageFile, '--domain', 'example.com', '--selector', 'ed1', '--key', join(dir, 'ed1.pem')]);
+  const signed = await runCli(['dkim', 'sign', messageFile, '--domain', 'example.com', '--selector', 'ed1', '--key', join(dir, 'ed1.pem')]);
   assert.equal(signed.code, 0, signed.stderr);
   const good = join(dir, 'good.eml');
   const bad = join(dir, 'bad.eml');
   writeFileSync(good, signed.stdout);
   writeFileSync(bad, signed.stdout.replace('Hello Bob.', 'Send money.'));
-  const out = await run(['dkim', 'verify', good, bad, messageFile, '--dns', (server as TestDnsServer).address, '--json']);
+  const out = await runCli(['dkim', 'verify', good, bad, messageFile, '--dns', (server as TestDnsServer).address, '--json']);
   assert.equal(out.code, 0, out.stderr);
   const lines = out.stdout.trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(lines.length, 3);
@@ -123,23 +94,23 @@ test('verify with several files prints one JSON line per file; a tampered copy f
 });
 
 test('human output shows the result and the Authentication-Results entry; no signature is none', async () => {
-  const out = await run(['dkim', 'verify', messageFile, '--dns', (server as TestDnsServer).address]);
+  const out = await runCli(['dkim', 'verify', messageFile, '--dns', (server as TestDnsServer).address]);
   assert.equal(out.code, 0, out.stderr);
   assert.match(out.stdout, /dkim=none/);
 });
 
 test('usage errors exit 2: unpaired signer options, unreadable file, rotate without a key', async () => {
-  const unpaired = await run(['dkim', 'sign', messageFile, '--domain', 'example.com', '--domain', 'example.org', '--selector', 's', '--key', join(dir, 'ed1.pem')]);
+  const unpaired = await runCli(['dkim', 'sign', messageFile, '--domain', 'example.com', '--domain', 'example.org', '--selector', 's', '--key', join(dir, 'ed1.pem')]);
   assert.equal(unpaired.code, 2);
-  const missing = await run(['dkim', 'verify', join(dir, 'nope.eml')]);
+  const missing = await runCli(['dkim', 'verify', join(dir, 'nope.eml')]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /cannot read/);
-  const rotate = await run(['dkim', 'rotate', '--domain', 'example.com', '--current', 'a', '--new', 'b']);
+  const rotate = await runCli(['dkim', 'rotate', '--domain', 'example.com', '--current', 'a', '--new', 'b']);
   assert.equal(rotate.code, 2);
 });
 
 test('rotate generates the new key and prints the four steps', async () => {
-  const out = await run(['dkim', 'rotate', '--domain', 'example.com', '--current', 'rsa1', '--new', 'rsa2', '--out', join(dir, 'rsa2.pem'), '--json']);
+  const out = await runCli(['dkim', 'rotate', '--domain', 'example.com', '--current', 'rsa1', '--new', 'rsa2', '--out', join(dir, 'rsa2.pem'), '--json']);
   assert.equal(out.code, 0, out.stderr);
   const plan = JSON.parse(out.stdout);
   assert.deepEqual(plan.steps.map((s: { action: string }) => s.action), ['publish-new', 'switch-signing', 'revoke-old', 'remove-old']);

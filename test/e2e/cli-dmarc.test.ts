@@ -1,15 +1,12 @@
 // End-to-end tests of `mailflow dmarc check` and `mailflow psl update`, in-process, with DNS from a zone
-// file (--zone). main.ts registers the commands; until then this builds the same global options itself.
+// file (--zone).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
-import { registerDmarcCommands } from '../../src/cli/commands/dmarc.js';
-import { UsageError } from '../../src/cli/errors.js';
-import type { CliIO } from '../../src/cli/output.js';
+import { runCli } from '../support/cli-runner.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mailflow-dmarc-'));
 const zoneFile = join(dir, 'zone.json');
@@ -22,33 +19,8 @@ writeFileSync(
   }),
 );
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) };
-  const program = new Command('mailflow')
-    .option('--dns <host>', 'DNS server', (v: string, p: string[]) => [...p, v], [])
-    .option('--json', 'JSON', false)
-    .option('--zone <file>', 'zone file')
-    .exitOverride()
-    .configureOutput({ writeOut: (t) => io.stdout(t), writeErr: (t) => io.stderr(t) });
-  registerDmarcCommands(program, io);
-  for (const c of program.commands) {
-    c.exitOverride();
-    for (const s of c.commands) s.exitOverride();
-  }
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    if (error instanceof UsageError) return { code: 2, stdout, stderr: stderr + error.message };
-    if (error instanceof CommanderError) return { code: error.exitCode === 0 ? 0 : 2, stdout, stderr };
-    return { code: 1, stdout, stderr: stderr + String(error) };
-  }
-}
-
 test('dmarc check shows the record, policy and issues with fixes', async () => {
-  const out = await run(['dmarc', 'check', 'mail.example.com', '--zone', zoneFile]);
+  const out = await runCli(['dmarc', 'check', 'mail.example.com', '--zone', zoneFile]);
   assert.equal(out.code, 0, out.stderr);
   assert.match(out.stdout, /record at _dmarc\.example\.com \(organizational\)/);
   assert.match(out.stdout, /policy for mail\.example\.com: sp=reject/);
@@ -58,35 +30,35 @@ test('dmarc check shows the record, policy and issues with fixes', async () => {
 });
 
 test('dmarc check --json, PSD policy, none and temperror', async () => {
-  const psd = await run(['dmarc', 'check', 'agency.gov', '--zone', zoneFile, '--json']);
+  const psd = await runCli(['dmarc', 'check', 'agency.gov', '--zone', zoneFile, '--json']);
   const json = JSON.parse(psd.stdout);
   assert.equal(json.discovery.kind, 'found');
   assert.equal(json.discovery.policy.source, 'psd');
   assert.equal(json.organizationalDomain.domain, 'agency.gov');
-  const none = await run(['dmarc', 'check', 'example.org', '--zone', zoneFile]);
+  const none = await runCli(['dmarc', 'check', 'example.org', '--zone', zoneFile]);
   assert.match(none.stdout, /no DMARC policy/);
   assert.match(none.stdout, /fix: publish a TXT record at _dmarc\.example\.org/);
-  const slow = await run(['dmarc', 'check', 'slow.example', '--zone', zoneFile]);
+  const slow = await runCli(['dmarc', 'check', 'slow.example', '--zone', zoneFile]);
   assert.match(slow.stdout, /temperror \(dns-timeout\)/);
-  const bad = await run(['dmarc', 'check', 'not a domain', '--zone', zoneFile]);
+  const bad = await runCli(['dmarc', 'check', 'not a domain', '--zone', zoneFile]);
   assert.equal(bad.code, 2);
-  const mode = await run(['dmarc', 'check', 'example.com', '--mode', 'rfc1234', '--zone', zoneFile]);
+  const mode = await runCli(['dmarc', 'check', 'example.com', '--mode', 'rfc1234', '--zone', zoneFile]);
   assert.equal(mode.code, 2);
 });
 
 test('psl update validates and installs atomically', async () => {
   const target = join(dir, 'installed.dat');
   const source = new URL('../../share/public_suffix_list.dat', import.meta.url);
-  const ok = await run(['psl', 'update', '--file', source.pathname, '--to', target]);
+  const ok = await runCli(['psl', 'update', '--file', source.pathname, '--to', target]);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /installed \d+ rules/);
   assert.equal(readFileSync(target, 'utf8'), readFileSync(source, 'utf8'));
   const junk = join(dir, 'junk.dat');
   writeFileSync(junk, '<html>not a list</html>\n');
-  const bad = await run(['psl', 'update', '--file', junk, '--to', target]);
+  const bad = await runCli(['psl', 'update', '--file', junk, '--to', target]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /not installed/);
   assert.equal(readFileSync(target, 'utf8'), readFileSync(source, 'utf8'), 'the old list stays');
-  const missing = await run(['psl', 'update', '--file', join(dir, 'missing.dat'), '--to', target]);
+  const missing = await runCli(['psl', 'update', '--file', join(dir, 'missing.dat'), '--to', target]);
   assert.equal(missing.code, 2);
 });

@@ -3,12 +3,10 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { main } from '../../src/cli/main.js';
-import type { CliIO } from '../../src/cli/output.js';
 import { TestDnsServer } from '../../src/testing/dns-server.js';
 import type { ZoneData } from '../../src/testing/zone.js';
+import { runCli, runCliProcess } from '../support/cli-runner.js';
 
 const exampleZone = JSON.parse(readFileSync(new URL('../../examples/example-zone.json', import.meta.url), 'utf8')) as ZoneData;
 const zone: ZoneData = {
@@ -26,16 +24,8 @@ after(async () => {
   await server.stop();
 });
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
-
 test('spf check --json passes through a nested include, with options after the subcommand', async () => {
-  const out = await run(['spf', 'check', '--ip', '203.0.113.9', '--sender', 'alice@example.com', '--dns', server.address, '--json']);
+  const out = await runCli(['spf', 'check', '--ip', '203.0.113.9', '--sender', 'alice@example.com', '--dns', server.address, '--json']);
   assert.equal(out.code, 0, out.stderr);
   const json = JSON.parse(out.stdout);
   assert.equal(json.result, 'pass');
@@ -48,13 +38,13 @@ test('spf check --json passes through a nested include, with options after the s
 });
 
 test('global options work before the subcommand too', async () => {
-  const out = await run(['--json', '--dns', server.address, 'spf', 'check', '--ip', '192.0.2.200', '--sender', 'bob@example.com']);
+  const out = await runCli(['--json', '--dns', server.address, 'spf', 'check', '--ip', '192.0.2.200', '--sender', 'bob@example.com']);
   assert.equal(out.code, 0, out.stderr);
   assert.equal(JSON.parse(out.stdout).result, 'pass');
 });
 
 test('a fail carries the expanded exp= explanation; exit code is still 0', async () => {
-  const out = await run(['spf', 'check', '--ip', '192.0.2.77', '--sender', 'x@strict.example', '--dns', server.address, '--json']);
+  const out = await runCli(['spf', 'check', '--ip', '192.0.2.77', '--sender', 'x@strict.example', '--dns', server.address, '--json']);
   assert.equal(out.code, 0, out.stderr);
   const json = JSON.parse(out.stdout);
   assert.equal(json.result, 'fail');
@@ -62,13 +52,13 @@ test('a fail carries the expanded exp= explanation; exit code is still 0', async
 });
 
 test('a SERVFAIL gives temperror, not a crash', async () => {
-  const out = await run(['spf', 'check', '--ip', '192.0.2.1', '--sender', 'x@broken.example', '--dns', server.address, '--json']);
+  const out = await runCli(['spf', 'check', '--ip', '192.0.2.1', '--sender', 'x@broken.example', '--dns', server.address, '--json']);
   assert.equal(out.code, 0, out.stderr);
   assert.equal(JSON.parse(out.stdout).result, 'temperror');
 });
 
 test('human output names the result and the trail', async () => {
-  const out = await run(['spf', 'check', '--ip', '198.51.100.3', '--sender', 'alice@example.com', '--dns', server.address]);
+  const out = await runCli(['spf', 'check', '--ip', '198.51.100.3', '--sender', 'alice@example.com', '--dns', server.address]);
   assert.equal(out.code, 0, out.stderr);
   assert.match(out.stdout, /spf.*pass/);
   assert.match(out.stdout, /include:_spf\.example\.com/);
@@ -86,7 +76,7 @@ test('usage errors exit 2 with one line on stderr', async () => {
     ['--now', 'yesterday', 'spf', 'lint', 'example.com'],
     ['no-such-command'],
   ]) {
-    const out = await run(argv);
+    const out = await runCli(argv);
     assert.equal(out.code, 2, `${argv.join(' ')} → ${out.code}: ${out.stderr}`);
     assert.ok(out.stderr.trim().length > 0, `stderr for ${argv.join(' ')}`);
     assert.equal(out.stdout, '');
@@ -94,40 +84,31 @@ test('usage errors exit 2 with one line on stderr', async () => {
 });
 
 test('spf lint reports risky terms with a fix each', async () => {
-  const out = await run(['spf', 'lint', 'legacy.example.org', '--dns', server.address, '--json']);
+  const out = await runCli(['spf', 'lint', 'legacy.example.org', '--dns', server.address, '--json']);
   assert.equal(out.code, 0, out.stderr);
   const report = JSON.parse(out.stdout);
   assert.equal(report.domain, 'legacy.example.org');
   const codes = report.findings.map((f: { code: string }) => f.code);
   assert.ok(report.findings.every((f: { fix: string; severity: string }) => f.fix.length > 0 && ['error', 'warning', 'info'].includes(f.severity)));
   assert.ok(codes.length >= 3, `findings: ${codes.join(', ')}`);
-  const human = await run(['spf', 'lint', 'legacy.example.org', '--dns', server.address]);
+  const human = await runCli(['spf', 'lint', 'legacy.example.org', '--dns', server.address]);
   assert.equal(human.code, 0);
   assert.match(human.stdout, /fix:/);
 });
 
-// The child must run asynchronously: the test DNS server answers from this process's event loop.
-function spawnCli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', ...args], { env, encoding: 'utf8' }, (error, stdout, stderr) => {
-      resolve({ status: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
-
 test('the command runs as a process, with MAILFLOW_DNS and with --zone', async () => {
-  const viaEnv = await spawnCli(['spf', 'check', '--ip', '203.0.113.9', '--sender', 'a@example.com', '--json'], {
+  const viaEnv = await runCliProcess(['spf', 'check', '--ip', '203.0.113.9', '--sender', 'a@example.com', '--json'], {
     ...process.env,
     MAILFLOW_DNS: server.address,
   });
-  assert.equal(viaEnv.status, 0, viaEnv.stderr);
+  assert.equal(viaEnv.code, 0, viaEnv.stderr);
   assert.equal(JSON.parse(viaEnv.stdout).result, 'pass');
 
-  const viaZone = await spawnCli(['spf', 'check', '--ip', '192.0.2.10', '--sender', 'alice@example.com', '--zone', 'examples/example-zone.json', '--json']);
-  assert.equal(viaZone.status, 0, viaZone.stderr);
+  const viaZone = await runCliProcess(['spf', 'check', '--ip', '192.0.2.10', '--sender', 'alice@example.com', '--zone', 'examples/example-zone.json', '--json']);
+  assert.equal(viaZone.code, 0, viaZone.stderr);
   assert.equal(JSON.parse(viaZone.stdout).result, 'pass');
 
-  const usage = await spawnCli(['spf', 'check', '--ip', '1.2.3']);
-  assert.equal(usage.status, 2);
+  const usage = await runCliProcess(['spf', 'check', '--ip', '1.2.3']);
+  assert.equal(usage.code, 2);
   assert.match(usage.stderr, /^mailflow|error/m);
 });

@@ -7,10 +7,9 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
-import type { CliIO } from '../../src/cli/output.js';
 import { TestPki } from '../../src/testing/test-pki.js';
 import { TestSmtpServer } from '../../src/transport/tls-policy/test-smtp-server.js';
+import { runCli } from '../support/cli-runner.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mailflow-cli-tls-'));
 let pki: TestPki;
@@ -44,16 +43,8 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
-
 test('DANE domain with --probe --json: mechanism, requirements, and a met requirement', async () => {
-  const { code, stdout, stderr } = await run(['tls-policy', 'dane.example', '--zone', zoneFile, '--json', '--probe', '--port', String(smtp.port), '--helo', 'cli.test']);
+  const { code, stdout, stderr } = await runCli(['tls-policy', 'dane.example', '--zone', zoneFile, '--json', '--probe', '--port', String(smtp.port), '--helo', 'cli.test']);
   assert.equal(code, 0, stderr);
   const report = JSON.parse(stdout) as { mx: { host: string; mechanism: string; requirements: { authenticate: string }; probe: { ok: boolean; requirementMet: boolean; tls: { version: string } } }[] };
   assert.equal(report.mx[0]?.host, 'mx.dane.example');
@@ -64,7 +55,7 @@ test('DANE domain with --probe --json: mechanism, requirements, and a met requir
 });
 
 test('default from --config (forced) and why DANE and MTA-STS did not apply, in text', async () => {
-  const { code, stdout } = await run(['tls-policy', 'plain.example', '--zone', zoneFile, '--config', configFile]);
+  const { code, stdout } = await runCli(['tls-policy', 'plain.example', '--zone', zoneFile, '--config', configFile]);
   assert.equal(code, 0);
   assert.match(stdout, /mx\.plain\.example \(preference 10\): .*forced/);
   assert.match(stdout, /not dane: mx-insecure/);
@@ -72,7 +63,7 @@ test('default from --config (forced) and why DANE and MTA-STS did not apply, in 
 });
 
 test('a mandatory rule with a CA file: --probe checks WebPKI against it', async () => {
-  const { code, stdout } = await run(['tls-policy', 'partner.example', '--zone', zoneFile, '--config', configFile, '--json', '--probe', '--port', String(smtp.port)]);
+  const { code, stdout } = await runCli(['tls-policy', 'partner.example', '--zone', zoneFile, '--config', configFile, '--json', '--probe', '--port', String(smtp.port)]);
   assert.equal(code, 0);
   const report = JSON.parse(stdout) as { mx: { mechanism: string; probe: { requirementMet: boolean; tls: { authentication: string } } }[] };
   assert.equal(report.mx[0]?.mechanism, 'mandatory');
@@ -81,20 +72,20 @@ test('a mandatory rule with a CA file: --probe checks WebPKI against it', async 
 });
 
 test('opportunistic probe without a CA: the unauthenticated session is reported as such', async () => {
-  const { stdout } = await run(['tls-policy', 'plain.example', '--zone', zoneFile, '--probe', '--port', String(smtp.port)]);
+  const { stdout } = await runCli(['tls-policy', 'plain.example', '--zone', zoneFile, '--probe', '--port', String(smtp.port)]);
   assert.match(stdout, /opportunistic/);
   assert.match(stdout, /requirement .*met/);
   assert.match(stdout, /certificate: CN=mx\.dane\.example/);
 });
 
 test('null MX, bad arguments and a bad config are reported', async () => {
-  const nullMx = await run(['tls-policy', 'nullmx.example', '--zone', zoneFile, '--json']);
+  const nullMx = await runCli(['tls-policy', 'nullmx.example', '--zone', zoneFile, '--json']);
   assert.equal((JSON.parse(nullMx.stdout) as { nullMx: boolean }).nullMx, true);
-  assert.equal((await run(['tls-policy', '-bad-', '--zone', zoneFile])).code, 2);
-  assert.equal((await run(['tls-policy', 'plain.example', '--zone', zoneFile, '--port', '99999'])).code, 2);
+  assert.equal((await runCli(['tls-policy', '-bad-', '--zone', zoneFile])).code, 2);
+  assert.equal((await runCli(['tls-policy', 'plain.example', '--zone', zoneFile, '--port', '99999'])).code, 2);
   const bad = join(dir, 'bad.json');
   writeFileSync(bad, JSON.stringify({ tls: { defaultTls: 'sometimes' } }));
-  const result = await run(['tls-policy', 'plain.example', '--zone', zoneFile, '--config', bad]);
+  const result = await runCli(['tls-policy', 'plain.example', '--zone', zoneFile, '--config', bad]);
   assert.equal(result.code, 2);
   assert.match(result.stderr, /tls\.defaultTls/);
 });

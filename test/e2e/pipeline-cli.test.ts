@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { generateDkimKey, signDkim } from '../../src/auth/dkim/index.js';
 import { TestDnsServer } from '../../src/testing/dns-server.js';
 import type { VerifyResult } from '../../src/auth/pipeline/index.js';
-import { dkimpySign, runCli } from './pipeline-helpers.js';
+import { dkimpySign } from './pipeline-helpers.js';
+import { runCli } from '../support/cli-runner.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mailflow-verify-e2e-'));
 const rsa = generateDkimKey({ type: 'rsa', bits: 2048, domain: 'contoso.example', selector: 'rsa2048' });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { generateDkimKey, signDkim } from '../../src/auth/dkim/index.js';
 import type { VerifyResult } from '../../src/auth/pipeline/index.js';
 import { TestDnsServer } from '../../src/testing/dns-server.js';
-import { runCli } from './pipeline-helpers.js';
+import { runCli } from '../support/cli-runner.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mailflow-forwarding-e2e-'));
 const CONTOSO_IP = '192.0.2.25';

@@ -1,25 +1,8 @@
-// Shared by the pipeline end-to-end tests: the CLI run in-process, and dkimpy (Debian python3-dkim) as a
-// second signer. A missing dkimpy fails the test with the package name: CI installs it
-// (scripts/install-test-peers.sh), so its absence is a broken environment, never a silent skip.
+// Shared by the pipeline end-to-end tests: dkimpy (Debian python3-dkim) as a second signer. A missing dkimpy
+// fails the test with the package name: CI installs it (scripts/install-test-peers.sh), so its absence is a
+// broken environment, never a silent skip.
 
 import { spawnSync } from 'node:child_process';
-import { main } from '../../src/cli/main.js';
-import type { CliIO } from '../../src/cli/output.js';
-
-export interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `mailflow ARGV` in-process with captured output. */
-export async function runCli(argv: string[]): Promise<CliRun> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
 
 const DKIMPY_SIGN = `
 import base64, json, sys
