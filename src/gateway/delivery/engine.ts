@@ -16,7 +16,7 @@ import { deliverMaildir } from './maildir.js';
 import { ConnectionPool, type PoolLimits } from './pool.js';
 import { resolveRoute, type SmartHost } from './routes.js';
 import { deliverSmtp, type DeliveryOutcome, type RecipientResult } from './smtp-delivery.js';
-import { opportunisticTls, type TlsPolicyFor } from './tls-policy.js';
+import { opportunisticTls, smartHostTls, type DeliveryTlsOptions } from './tls-policy.js';
 
 /** Messages delivered at the same time by one engine. */
 export const DEFAULT_MAX_IN_FLIGHT = 50;
@@ -42,8 +42,10 @@ export interface DeliveryEngineOptions {
   inbound: InboundTarget;
   outbound?: {
     port?: number;
+    /** Every outbound domain goes here; its `tls` setting (default opportunistic) replaces the recipients' policies. */
     smartHost?: SmartHost;
-    tlsPolicyFor?: TlsPolicyFor;
+    /** The TLS policy engine (`decide`, default opportunistic), extra trust anchors and the TLS-RPT collector. */
+    tls?: DeliveryTlsOptions;
     connectTimeoutMs?: number;
     commandTimeoutMs?: number;
   };
@@ -198,8 +200,9 @@ export class DeliveryEngine {
   }
 
   private deliver(message: QueuedMessage, body: Buffer, recipients: QueuedRecipient[]): Promise<DeliveryOutcome> {
-    const { inbound, resolver } = this.options;
+    const { inbound, resolver, clock, onError } = this.options;
     const heloName = this.hostname;
+    const common = { heloName, pool: this.pool, clock, ...(onError ? { onError } : {}) };
     if (message.direction === 'inbound') {
       if (inbound.kind === 'maildir') {
         return Promise.resolve({ results: deliverMaildir(message, body, recipients, join(inbound.dataDir, 'mailboxes')), events: [{ kind: 'attempt', data: { via: 'maildir' } }] });
@@ -208,7 +211,7 @@ export class DeliveryEngine {
       return deliverSmtp(message, body, recipients, {
         routeFor: () => resolveRoute('', resolver, { smartHost: fixed }),
         destinationFor: () => `mailbox:${inbound.host}:${inbound.port}`,
-        port: inbound.port, lmtp: inbound.kind === 'lmtp', heloName, tlsPolicyFor: opportunisticTls, pool: this.pool,
+        port: inbound.port, lmtp: inbound.kind === 'lmtp', decide: opportunisticTls, ...common,
       });
     }
     const out = this.options.outbound ?? {};
@@ -217,9 +220,9 @@ export class DeliveryEngine {
       routeFor: (domain) => resolveRoute(domain, resolver, smartHost ? { smartHost } : {}),
       ...(smartHost ? { destinationFor: () => `smarthost:${smartHost.host}` } : {}),
       port: smartHost?.port ?? out.port ?? SMTP_PORT,
-      heloName,
-      tlsPolicyFor: out.tlsPolicyFor ?? opportunisticTls,
-      pool: this.pool,
+      decide: smartHost ? smartHostTls(smartHost.host, smartHost.tls ?? 'opportunistic', smartHost.caFile ? { caFile: smartHost.caFile } : {}) : out.tls?.decide ?? opportunisticTls,
+      ...(out.tls ? { tls: out.tls } : {}),
+      ...common,
       ...(out.connectTimeoutMs ? { connectTimeoutMs: out.connectTimeoutMs } : {}),
       ...(out.commandTimeoutMs ? { commandTimeoutMs: out.commandTimeoutMs } : {}),
     });

@@ -34,7 +34,7 @@ test('MX hosts in preference order, equal preferences shuffled, addresses A then
 
 test('no MX: the domain itself is the implicit MX; no MX and no address fails permanently', async () => {
   assert.deepEqual(await resolveRoute('implicit.test', zone), {
-    kind: 'hosts', implicit: true, smartHost: false, hosts: [{ name: 'implicit.test', preference: 0, addresses: ['192.0.2.9'] }],
+    kind: 'hosts', implicit: true, smartHost: false, mxSecure: false, hosts: [{ name: 'implicit.test', preference: 0, addresses: ['192.0.2.9'] }],
   });
   const bare = await resolveRoute('bare.test', zone);
   assert.equal(bare.kind === 'fail' && bare.permanent, true);

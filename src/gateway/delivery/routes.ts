@@ -19,12 +19,23 @@ export interface RouteHost {
 }
 
 export type Route =
-  | { kind: 'hosts'; hosts: RouteHost[]; implicit: boolean; smartHost: boolean }
+  | {
+      kind: 'hosts';
+      hosts: RouteHost[];
+      implicit: boolean;
+      smartHost: boolean;
+      /** The MX answer (or, for an implicit MX, its denial) was DNSSEC-validated: the TLS policy's DANE input (RFC 7672 §2.2.1). */
+      mxSecure: boolean;
+    }
   | { kind: 'fail'; permanent: boolean; reply: DeliveryReply };
 
 export interface SmartHost {
   host: string;
   port?: number;
+  /** opportunistic (default): STARTTLS when offered; mandatory: TLS with the certificate verified for `host` (WebPKI). */
+  tls?: 'opportunistic' | 'mandatory';
+  /** For mandatory: CAs (PEM file) to trust instead of the system roots. */
+  caFile?: string;
 }
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
@@ -81,7 +92,7 @@ export async function resolveRoute(
     const addresses = await addressesOf(resolver, options.smartHost.host);
     if (addresses === 'error') return fail(false, 451, '4.4.3', `cannot resolve smart host ${options.smartHost.host}`);
     if (addresses.length === 0) return fail(false, 451, '4.4.4', `smart host ${options.smartHost.host} has no address`);
-    return { kind: 'hosts', hosts: [{ name: options.smartHost.host, preference: 0, addresses }], implicit: false, smartHost: true };
+    return { kind: 'hosts', hosts: [{ name: options.smartHost.host, preference: 0, addresses }], implicit: false, smartHost: true, mxSecure: false };
   }
   const mx = await resolver.resolve(domain, 'MX');
   if (mx.kind === 'error') return dnsTrouble(mx, domain, 'MX');
@@ -91,7 +102,7 @@ export async function resolveRoute(
     const addresses = await addressesOf(resolver, domain);
     if (addresses === 'error') return fail(false, 451, '4.4.3', `DNS address lookup for ${domain} failed`);
     if (addresses.length === 0) return fail(true, 550, '5.1.2', `domain ${domain} has no MX and no address records`);
-    return { kind: 'hosts', hosts: [{ name: domain, preference: 0, addresses }], implicit: true, smartHost: false };
+    return { kind: 'hosts', hosts: [{ name: domain, preference: 0, addresses }], implicit: true, smartHost: false, mxSecure: mx.secure };
   }
   // RFC 7505 §3: a null MX ("0 .") says the domain accepts no mail; treat it so even beside other records.
   if (mx.records.some((r) => r.data.exchange === '')) {
@@ -121,5 +132,5 @@ export async function resolveRoute(
       ? fail(false, 451, '4.4.3', `cannot resolve the MX hosts of ${domain}`)
       : fail(true, 554, '5.4.4', `no MX host of ${domain} has an address`);
   }
-  return { kind: 'hosts', hosts, implicit: false, smartHost: false };
+  return { kind: 'hosts', hosts, implicit: false, smartHost: false, mxSecure: mx.secure };
 }

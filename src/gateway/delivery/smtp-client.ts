@@ -1,10 +1,12 @@
 // A small SMTP/LMTP client for delivery: one connection, one transaction at a time, every reply kept
-// (per RCPT, and per recipient after DATA for LMTP, RFC 2033 §4.2). It speaks EHLO/LHLO, STARTTLS,
-// PIPELINING (MAIL and RCPTs sent together), SIZE, SMTPUTF8, 8BITMIME and DSN parameters, and RSET for
+// (per RCPT, and per recipient after DATA for LMTP, RFC 2033 §4.2). STARTTLS and certificate checks are not
+// here: connectSmtpTls applies the TLS policy decision and this client adopts the session. It speaks EHLO/LHLO
+// (plaintext sessions), PIPELINING (MAIL and RCPTs sent together), SIZE, SMTPUTF8, 8BITMIME and DSN parameters, and RSET for
 // connection reuse. Sockets get setNoDelay(true): a pipelined client must not wait for Nagle.
 
 import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
+import type { SmtpTlsConnection } from '../../transport/tls-policy/connect.js';
 import type { DsnEnvelope, DsnRecipient } from '../message-sink.js';
 import { dotStuff } from './dot-stuff.js';
 
@@ -77,7 +79,8 @@ export class SmtpClient {
   /** EHLO keywords, upper-case, with their parameters. */
   readonly extensions = new Map<string, string>();
   greeting: SmtpReply | undefined;
-  tls: { version: string; cipher: string; authorized: boolean; authorizationError?: string } | undefined;
+  /** Set when the session runs over TLS: version, cipher, and whether the policy's authentication passed. */
+  tls: { version: string; cipher: string; authenticated: boolean; authentication: string } | undefined;
   /** Transactions run on this connection (for the reuse limit). */
   transactions = 0;
   private socket: Socket | TLSSocket;
@@ -122,48 +125,25 @@ export class SmtpClient {
     return client;
   }
 
-  /** True when the server offered STARTTLS and we are not yet under TLS. */
-  get canStartTls(): boolean {
-    return this.tls === undefined && this.extensions.has('STARTTLS');
-  }
-
   /**
-   * Upgrades with STARTTLS and says EHLO again (RFC 3207 §4.2). `verify` checks the certificate chain and
-   * name; opportunistic callers pass false and read `tls.authorized`. Returns the STARTTLS reply when it
-   * was refused (the session stays in plaintext); throws SmtpConnectionError when the handshake fails.
+   * Takes over a session that connectSmtpTls (src/transport/tls-policy) opened: banner, EHLO/LHLO, STARTTLS
+   * and the certificate checks of the TLS policy decision are done there, in one place; this client runs the
+   * transactions. Undefined (and the connection destroyed) when the server sent unsolicited bytes.
    */
-  async startTls(options: { servername: string; verify: boolean; ca?: string | Buffer }): Promise<SmtpReply | undefined> {
-    const reply = await this.command('STARTTLS');
-    if (reply.code !== 220) return reply;
-    const plain = this.socket;
-    plain.removeAllListeners('data');
-    const secure = await new Promise<TLSSocket>((resolve, reject) => {
-      const s = tlsConnect({ socket: plain, servername: options.servername, rejectUnauthorized: options.verify, ...(options.ca ? { ca: options.ca } : {}) });
-      const timer = setTimeout(() => {
-        s.destroy();
-        reject(new SmtpConnectionError('TLS handshake timed out', 'starttls'));
-      }, this.options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS);
-      s.once('secureConnect', () => {
-        clearTimeout(timer);
-        resolve(s);
-      });
-      s.once('error', (error) => {
-        clearTimeout(timer);
-        reject(new SmtpConnectionError(`TLS handshake: ${error.message}`, 'starttls'));
-      });
-    });
-    secure.setNoDelay(true);
-    this.socket = secure;
-    this.attach(secure);
-    const cipher = secure.getCipher();
-    this.tls = {
-      version: secure.getProtocol() ?? 'unknown',
-      cipher: cipher.name,
-      authorized: secure.authorized,
-      ...(secure.authorizationError ? { authorizationError: String(secure.authorizationError) } : {}),
-    };
-    await this.hello();
-    return undefined;
+  static adopt(connection: SmtpTlsConnection, options: SmtpConnectOptions): SmtpClient | undefined {
+    const socket = connection.release();
+    if (socket === undefined) {
+      connection.destroy();
+      return undefined;
+    }
+    const client = new SmtpClient(socket, options);
+    client.greeting = { code: connection.banner.code, enhanced: '', text: connection.banner.lines.join(' ') };
+    client.setExtensions(connection.ehlo.lines.slice(1));
+    if (connection.tls !== undefined) {
+      const { version, cipher, authenticated, authentication } = connection.tls;
+      client.tls = { version, cipher, authenticated, authentication };
+    }
+    return client;
   }
 
   /**
@@ -240,6 +220,15 @@ export class SmtpClient {
     if (reply.code !== 250) throw new SmtpConnectionError(`${verb} refused: ${reply.code} ${reply.text}`, 'helo');
   }
 
+  /** EHLO reply lines after the first (text without the code) → keywords and parameters. */
+  private setExtensions(texts: string[]): void {
+    this.extensions.clear();
+    for (const text of texts) {
+      const [keyword, ...params] = text.trim().split(/\s+/);
+      if (keyword) this.extensions.set(keyword.toUpperCase(), params.join(' '));
+    }
+  }
+
   private mailCommand(t: SmtpTransaction): string {
     let command = `MAIL FROM:<${t.mailFrom}>`;
     if (this.extensions.has('SIZE')) command += ` SIZE=${t.data.length}`;
@@ -268,13 +257,7 @@ export class SmtpClient {
   private async command(line: string, timeoutMs?: number, isHello = false): Promise<SmtpReply> {
     this.write(line + '\r\n');
     const lines = await this.rawReply(timeoutMs ?? this.commandTimeout(), line.split(' ')[0] ?? line);
-    if (isHello) {
-      this.extensions.clear();
-      for (const l of lines.slice(1)) {
-        const [keyword, ...params] = l.slice(4).trim().split(/\s+/);
-        if (keyword) this.extensions.set(keyword.toUpperCase(), params.join(' '));
-      }
-    }
+    if (isHello) this.setExtensions(lines.slice(1).map((l) => l.slice(4)));
     return parseReply(lines);
   }
 

@@ -6,10 +6,13 @@
 
 import type { DeliveryReply, QueuedMessage, QueuedRecipient } from '../queue/types.js';
 import type { TraceEventInput } from '../trace/types.js';
+import type { Clock } from '../../core/clock.js';
+import type { TlsPolicyDecision } from '../../transport/tls-policy/types.js';
 import type { ConnectionPool } from './pool.js';
 import type { Route } from './routes.js';
-import { SmtpClient, type SmtpReply } from './smtp-client.js';
-import type { TlsPolicy, TlsPolicyFor } from './tls-policy.js';
+import { openSession, recordBlocked, type SessionContext } from './session.js';
+import type { SmtpClient, SmtpReply } from './smtp-client.js';
+import type { DeliveryTlsOptions, TlsDecider } from './tls-policy.js';
 
 /** Recipients per transaction (Postfix smtp_destination_recipient_limit = 50; RFC 5321 §4.5.3.1.8 requires 100). */
 export const MAX_RCPT_PER_TRANSACTION = 50;
@@ -28,10 +31,15 @@ export interface SmtpDeliveryOptions {
   port: number;
   lmtp?: boolean;
   heloName: string;
-  tlsPolicyFor: TlsPolicyFor;
+  /** The TLS policy decision per (domain, host); every session applies it through connectSmtpTls. */
+  decide: TlsDecider;
+  /** Trust anchors, TLS-RPT collector. */
+  tls?: DeliveryTlsOptions;
   pool: ConnectionPool;
+  clock: Clock;
   connectTimeoutMs?: number;
   commandTimeoutMs?: number;
+  onError?: (error: unknown) => void;
 }
 
 export interface DeliveryOutcome {
@@ -98,21 +106,53 @@ async function deliverGroup(
     return;
   }
   let last: DeliveryReply = { code: 451, enhanced: '4.4.1', text: `no MX host of ${domain} answered`, remote: 'local' };
+  // A TLS failure (or a policy block) says more about why mail is waiting than a later refused connection.
+  let lastIsTls = false;
+  const note = (reply: DeliveryReply, tls: boolean): void => {
+    if (tls || !lastIsTls) {
+      last = reply;
+      lastIsTls = tls;
+    }
+  };
+  const ctx: SessionContext = {
+    port: options.port, lmtp: options.lmtp ?? false, heloName: options.heloName, pool: options.pool, clock: options.clock, tls: options.tls ?? {},
+    ...(options.connectTimeoutMs ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+    ...(options.commandTimeoutMs ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
+    ...(options.onError ? { onError: options.onError } : {}),
+  };
   for (const host of route.hosts) {
-    const policy = await options.tlsPolicyFor(domain, host.name);
+    let decision: TlsPolicyDecision;
+    try {
+      decision = await options.decide(domain, host.name, { mxSecure: route.mxSecure });
+    } catch (error) {
+      // A policy lookup that throws (a broken cache) never means "connect anyway": this host waits (4xx).
+      const text = `TLS policy for ${host.name} could not be decided: ${(error as Error).message}`;
+      outcome.events.push({ kind: 'attempt', data: { domain, mx: host.name, error: text } });
+      note({ code: 451, enhanced: '4.4.3', text, remote: host.name }, true);
+      continue;
+    }
+    if (decision.blocked) {
+      // RFC 8461 §4.2 (MX outside an enforce policy), RFC 7672 §2.1.1 (failed TLSA lookup on a secure path).
+      await recordBlocked(decision, ctx);
+      const text = `${host.name} not used: ${decision.mechanism} policy: ${decision.blocked.resultType}: ${decision.blocked.detail}`;
+      outcome.events.push({ kind: 'attempt', data: { domain, mx: host.name, mechanism: decision.mechanism, blocked: decision.blocked.resultType, error: text } });
+      note({ code: 451, enhanced: '4.7.5', text, remote: host.name }, true);
+      continue;
+    }
     for (const address of host.addresses) {
-      const session = await openSession(host.name, address, policy, options, outcome.events, domain);
-      if ('reply' in session) {
-        last = session.reply;
+      const session = await openSession(host.name, address, decision, ctx, outcome.events, domain);
+      if (!session.ok) {
+        note(session.reply, session.tlsFailure !== undefined);
         continue;
       }
-      const { client, key, tlsText } = session;
+      const { client, key } = session;
+      const tlsTrace = session.trace;
       const remote = `${host.name}[${address}]`;
       const refusal = preflight(message, body, client, remote);
       if (refusal !== undefined) {
         options.pool.put(key, client);
         all('failed', refusal);
-        outcome.events.push({ kind: 'attempt', data: { domain, mx: host.name, ip: address, tls: tlsText, error: refusal.text } });
+        outcome.events.push({ kind: 'attempt', data: { domain, mx: host.name, ip: address, ...tlsTrace, error: refusal.text } });
         return;
       }
       for (let start = 0; start < group.length; start += MAX_RCPT_PER_TRANSACTION) {
@@ -131,8 +171,7 @@ async function deliverGroup(
             outcome.results.push({ index: r.index, status: verdict(reply.code), reply });
           });
           outcome.events.push({ kind: 'attempt', data: {
-            domain, mx: host.name, ip: address, port: options.port, tls: tlsText, tlsPolicy: policy.source,
-            reused: session.reused, mail: `${result.mail.code} ${result.mail.text}`,
+            domain, mx: host.name, ip: address, port: options.port, ...tlsTrace, reused: session.reused, mail: `${result.mail.code} ${result.mail.text}`,
             recipients: chunk.map((r, i) => `${r.address}: ${result.recipients[i]?.code} ${result.recipients[i]?.enhanced} ${result.recipients[i]?.text}`),
           } });
         } catch (error) {
@@ -140,7 +179,7 @@ async function deliverGroup(
           // recipients stay pending (a retry may duplicate; losing mail would be worse).
           const reply: DeliveryReply = { code: 451, enhanced: '4.4.2', text: `connection lost: ${(error as Error).message}`, remote };
           for (const r of group.slice(start)) outcome.results.push({ index: r.index, status: 'pending', reply });
-          outcome.events.push({ kind: 'attempt', data: { domain, mx: host.name, ip: address, tls: tlsText, error: reply.text } });
+          outcome.events.push({ kind: 'attempt', data: { domain, mx: host.name, ip: address, ...tlsTrace, error: reply.text } });
           client.destroy();
           return;
         }
@@ -163,71 +202,4 @@ function preflight(message: QueuedMessage, body: Buffer, client: SmtpClient, rem
     return { code: 552, enhanced: '5.3.4', text: `message size ${body.length} exceeds ${remote}'s limit ${limit}`, remote };
   }
   return undefined;
-}
-
-type Session = { client: SmtpClient; key: string; tlsText: string; reused: boolean } | { reply: DeliveryReply };
-
-/** A reusable connection to `address`, or a new one with STARTTLS per policy; a reply when none could be had. */
-async function openSession(
-  hostName: string,
-  address: string,
-  policy: TlsPolicy,
-  options: SmtpDeliveryOptions,
-  events: TraceEventInput[],
-  domain: string,
-): Promise<Session> {
-  const key = `${address}:${options.port}|${hostName}|${policy.mode}|${policy.verify}`;
-  const cached = options.pool.take(key);
-  const remote = `${hostName}[${address}]`;
-  if (cached) return { client: cached, key, tlsText: describeTls(cached), reused: true };
-  const connect = (): Promise<SmtpClient> =>
-    SmtpClient.connect({
-      address, port: options.port, hostname: hostName, heloName: options.heloName, lmtp: options.lmtp ?? false,
-      ...(options.connectTimeoutMs ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
-      ...(options.commandTimeoutMs ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
-    });
-  const failed = (code: number, enhanced: string, text: string): Session => {
-    events.push({ kind: 'attempt', data: { domain, mx: hostName, ip: address, port: options.port, error: text } });
-    return { reply: { code, enhanced, text, remote } };
-  };
-  let client: SmtpClient;
-  try {
-    client = await connect();
-  } catch (error) {
-    return failed(451, '4.4.1', (error as Error).message);
-  }
-  if (client.greeting?.code !== 220) {
-    void client.quit();
-    const g = client.greeting;
-    // Any refusal at the greeting is about this host, not the message: try the next one.
-    return failed(451, '4.4.2', `greeting: ${g?.code} ${g?.text}`);
-  }
-  if (policy.mode !== 'none' && client.canStartTls) {
-    try {
-      const refused = await client.startTls({ servername: policy.servername ?? hostName, verify: policy.verify, ...(policy.ca ? { ca: policy.ca } : {}) });
-      if (refused && policy.mode === 'required') {
-        void client.quit();
-        return failed(451, '4.7.5', `STARTTLS refused: ${refused.code} ${refused.text}`);
-      }
-    } catch (error) {
-      client.destroy();
-      if (policy.mode === 'required') return failed(451, '4.7.5', (error as Error).message);
-      // Opportunistic: a failed handshake falls back to plaintext on a new connection (RFC 3207 §4.1 allows it).
-      events.push({ kind: 'attempt', data: { domain, mx: hostName, ip: address, tls: 'failed', error: (error as Error).message } });
-      try {
-        client = await connect();
-      } catch (retryError) {
-        return failed(451, '4.4.1', (retryError as Error).message);
-      }
-    }
-  } else if (policy.mode === 'required') {
-    void client.quit();
-    return failed(451, '4.7.4', `${remote} does not offer STARTTLS and TLS is required`);
-  }
-  return { client, key, tlsText: describeTls(client), reused: false };
-}
-
-function describeTls(client: SmtpClient): string {
-  if (client.tls === undefined) return 'none';
-  return `${client.tls.version} ${client.tls.cipher}${client.tls.authorized ? ' verified' : ''}`;
 }

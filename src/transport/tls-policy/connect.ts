@@ -35,6 +35,8 @@ export interface SmtpTlsConnectOptions {
   extraCa?: readonly string[];
   /** The PEM of `requirements.caFile`, when the caller has read it already (otherwise it is read here). */
   caPem?: string;
+  /** Speak LMTP (RFC 2033): LHLO instead of EHLO, and no HELO fallback. */
+  lmtp?: boolean;
 }
 
 /** Where the session stopped. */
@@ -76,6 +78,12 @@ export interface SmtpTlsConnection {
   /** QUIT and close. */
   close(): Promise<void>;
   destroy(): void;
+  /**
+   * Hands the socket over to another SMTP client (the delivery engine's, which pipelines): stops reading
+   * replies and returns the socket. Undefined when the server sent bytes nobody asked for (the caller then
+   * destroys the connection: unsolicited data is a protocol violation).
+   */
+  release(): Socket | TLSSocket | undefined;
 }
 
 export type SmtpTlsOutcome =
@@ -129,10 +137,12 @@ export async function connectSmtpTls(decision: Decision, options: SmtpTlsConnect
   try {
     const banner = await reader.next(timeouts.reply);
     if (banner.code !== 220) return abort(fail('banner', `banner ${banner.code} ${banner.lines.join(' ')}`, undefined, banner));
-    let ehlo = await send(`EHLO ${options.heloName}`);
+    const hello = options.lmtp === true ? 'LHLO' : 'EHLO';
+    let ehlo = await send(`${hello} ${options.heloName}`);
     const noStarttls = (detail: string, reply?: SmtpReply): TlsSessionFailure => ({ stage: 'starttls', resultType: 'starttls-not-supported', detail, plaintextFallback: optional, ...(reply ? { reply } : {}) });
     if (ehlo.code !== 250) {
-      if (!optional) return abort(fail('ehlo', `EHLO refused: ${ehlo.code} ${ehlo.lines.join(' ')}`, 'starttls-not-supported', ehlo));
+      if (!optional) return abort(fail('ehlo', `${hello} refused: ${ehlo.code} ${ehlo.lines.join(' ')}`, 'starttls-not-supported', ehlo));
+      if (options.lmtp === true) return abort(fail('ehlo', `LHLO refused: ${ehlo.code} ${ehlo.lines.join(' ')}`, undefined, ehlo));
       const helo = await send(`HELO ${options.heloName}`);
       if (helo.code !== 250) return abort(fail('ehlo', `HELO refused: ${helo.code} ${helo.lines.join(' ')}`, undefined, helo));
       return { ok: true, connection: makeConnection(plain, reader, banner, helo, undefined, timeouts.reply), reportFailure: noStarttls('EHLO refused: no STARTTLS possible') };
@@ -178,8 +188,8 @@ export async function connectSmtpTls(decision: Decision, options: SmtpTlsConnect
       chainLength: chain.length,
     };
     reader = new ReplyReader(secure);
-    ehlo = await send(`EHLO ${options.heloName}`);
-    if (ehlo.code !== 250) return abort(fail('ehlo-tls', `EHLO after STARTTLS refused: ${ehlo.code} ${ehlo.lines.join(' ')}`, undefined, ehlo));
+    ehlo = await send(`${hello} ${options.heloName}`);
+    if (ehlo.code !== 250) return abort(fail('ehlo-tls', `${hello} after STARTTLS refused: ${ehlo.code} ${ehlo.lines.join(' ')}`, undefined, ehlo));
     const connection = makeConnection(secure, reader, banner, ehlo, tls, timeouts.reply);
     return reportFailure ? { ok: true, connection, reportFailure } : { ok: true, connection };
   } catch (error) {
@@ -220,6 +230,11 @@ function makeConnection(socket: Socket, reader: ReplyReader, banner: SmtpReply, 
     destroy: () => {
       reader.detach();
       socket.destroy();
+    },
+    release: () => {
+      const unsolicited = reader.pendingBytes > 0;
+      reader.detach();
+      return unsolicited ? undefined : socket;
     },
   };
 }
