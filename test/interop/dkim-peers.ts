@@ -4,7 +4,7 @@
 // Missing peers are reported by name and package so the test can fail with that message: CI installs them
 // (scripts/install-test-peers.sh), so a missing one is a broken environment, never a silent skip.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateDkimKey, type GeneratedDkimKey } from '../../src/auth/dkim/index.js';
 import type { ZoneData } from '../../src/testing/zone.js';
+import { runJsonDriver, runProcess } from '../support/child-process.js';
 
 /** Debian's dkim module is installed for this interpreter only (a pyenv python3 on PATH lacks it). */
 export const SYSTEM_PYTHON = '/usr/bin/python3';
@@ -120,46 +121,17 @@ export function dkimpyArcMissing(): string | null {
   return null;
 }
 
-function runProcess(command: string, args: string[], input: string | null, cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], ...(cwd === undefined ? {} : { cwd }) });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${command} did not finish within ${PEER_DEADLINE_MS} ms`));
-    }, PEER_DEADLINE_MS);
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
-    });
-    child.stdin.end(input ?? '');
-  });
-}
-
 /**
  * Runs a batch of operations through dkimpy, with `keys` answering its key lookups. Rejects when the
  * driver fails as a whole; an operation dkimpy raised on comes back with result 'crash'.
  */
-export async function runDkimpy(keys: Record<KeyName, InteropKey>, ops: DkimpyOp[]): Promise<DkimpyBatch> {
+export function runDkimpy(keys: Record<KeyName, InteropKey>, ops: DkimpyOp[]): Promise<DkimpyBatch> {
   const request = {
     keys: keysMap(keys),
     privateKeys: Object.fromEntries(Object.values(keys).map((k) => [k.name, k.dkimpyPrivateKey])),
     ops: ops.map((op) => ({ ...op, message: op.message.toString('base64') })),
   };
-  const { code, stdout, stderr } = await runProcess(SYSTEM_PYTHON, [DKIMPY_DRIVER], JSON.stringify(request));
-  if (code !== 0) throw new Error(`dkimpy driver exited with ${code}: ${stderr.trim()}`);
-  try {
-    return JSON.parse(stdout) as DkimpyBatch;
-  } catch (error) {
-    throw new Error(`dkimpy driver printed no JSON (${(error as Error).message}); stderr: ${stderr.trim()}`);
-  }
+  return runJsonDriver<DkimpyBatch>('dkimpy driver', SYSTEM_PYTHON, [DKIMPY_DRIVER], request, PEER_DEADLINE_MS);
 }
 
 // ---- OpenDKIM ----------------------------------------------------------------------------------------
@@ -204,7 +176,7 @@ export async function runOpendkim(keys: Record<KeyName, InteropKey>, messages: M
       writeFileSync(join(dir, `${id}.eml`), bytes);
       files.push(`${id}.eml`);
     }
-    const { code, stdout, stderr } = await runProcess(OPENDKIM_BINARY, ['-x', conf, '-vv', '-t', files.join(',')], null, dir);
+    const { code, stdout, stderr } = await runProcess(OPENDKIM_BINARY, ['-x', conf, '-vv', '-t', files.join(',')], { cwd: dir, deadlineMs: PEER_DEADLINE_MS });
     if (code !== 0) throw new Error(`opendkim -t exited with ${code}: ${stderr.trim().slice(0, 2000)}`);
     const results = new Map<string, OpendkimResult>();
     for (const line of `${stderr}\n${stdout}`.split('\n')) {

@@ -1,8 +1,9 @@
 // Runs pyspf (Debian python3-spf) through test/interop/pyspf-driver.py: one Python process for a whole
 // batch of queries, all answered by one test DNS server.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runJsonDriver } from '../support/child-process.js';
 import type { SpfQuery } from './spf-scenarios.js';
 
 /** Debian's spf and dns modules are installed for this interpreter only (a pyenv python3 on PATH lacks them). */
@@ -46,33 +47,5 @@ export function pyspfMissing(): string | null {
  * whole (bad exit, unparsable output, deadline); a case pyspf raised on comes back as result 'crash'.
  */
 export function runPyspf(host: string, port: number, cases: PyspfCase[], lookupTimeoutS = 1): Promise<PyspfBatch> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(SYSTEM_PYTHON, [DRIVER], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`pyspf driver did not finish within ${DRIVER_DEADLINE_MS} ms`));
-    }, DRIVER_DEADLINE_MS);
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const stderr = Buffer.concat(err).toString('utf8').trim();
-      if (code !== 0) {
-        reject(new Error(`pyspf driver exited with ${code}: ${stderr}`));
-        return;
-      }
-      try {
-        resolve(JSON.parse(Buffer.concat(out).toString('utf8')) as PyspfBatch);
-      } catch (error) {
-        reject(new Error(`pyspf driver printed no JSON (${(error as Error).message}); stderr: ${stderr}`));
-      }
-    });
-    child.stdin.end(JSON.stringify({ server: host, port, timeout: lookupTimeoutS, cases }));
-  });
+  return runJsonDriver<PyspfBatch>('pyspf driver', SYSTEM_PYTHON, [DRIVER], { server: host, port, timeout: lookupTimeoutS, cases }, DRIVER_DEADLINE_MS);
 }
