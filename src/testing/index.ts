@@ -7,6 +7,7 @@ export type { QueryLogEntry } from './zone-resolver.js';
 export { TestDnsServer } from './dns-server.js';
 export type { QueryHookResult, ReceivedQuery } from './dns-server.js';
 export { ManualClock } from '../core/clock.js';
+export { SeededRandom, seededRandom } from './seeded-random.js';
 export { TestPki } from './test-pki.js';
 export type { TestCertificate, IssueOptions } from './test-pki.js';
 export { TestHttpsServer } from './https-server.js';

@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ZoneResolver } from '../../src/testing/zone-resolver.js';
+import { seededRandom } from '../../src/testing/seeded-random.js';
 import type { ZoneData } from '../../src/testing/zone.js';
 import type { DnsAnswer, DnsResolver, RRType } from '../../src/core/dns/types.js';
 import {
@@ -17,18 +18,6 @@ import {
 } from '../../src/auth/dmarc/index.js';
 
 const RESULTS = new Set(['pass', 'fail', 'none', 'temperror', 'permerror']);
-
-/** mulberry32: a small seeded PRNG so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function assertResult(r: DmarcResult, what: string): void {
   assert.ok(RESULTS.has(r.result), `${what}: result ${r.result}`);
@@ -69,7 +58,7 @@ void test('one From field with 1,000 addresses, and one over the size limit', as
 });
 
 void test('header floods of junk: parser ends with a verdict for every shape', async () => {
-  const rand = prng(9989);
+  const rand = seededRandom(9989);
   const vocab = ['<', '>', '@', ',', ':', ';', '"', '(', ')', '\\', '[', ']', '=?utf-8?q?', '?=', 'example.com', 'user', ' ', '\r\n ', '\t', 'xn--', 'ü', '\u0000', '.', '..', 'é.example'];
   const resolver = new ZoneResolver(ZONE);
   for (let i = 0; i < 2000; i++) {
@@ -169,7 +158,7 @@ void test('a DNS failure at any step is temperror or an unaffected verdict, neve
 });
 
 void test('random bytes and token soup as records never throw and never yield pass without alignment', async () => {
-  const rand = prng(7489);
+  const rand = seededRandom(7489);
   const vocab = ['v=DMARC1', 'v=DMARC1;', ';', ' ', '=', 'p=', 'reject', 'none', 'sp=', 'np=', 'psd=y', 'psd=n', 't=y', 'pct=', '101', 'rua=', 'mailto:', '@', ',', '!', '10m', 'adkim=s', 'fo=', ':', '\u0000', '\u00ff', '\t', 'x'];
   for (let i = 0; i < 3000; i++) {
     let text = '';

@@ -7,6 +7,8 @@
 // bodies, bodies of only CRLFs, duplicate Subject/To, tabs and trailing spaces, header-name case. Every
 // message has a From (both signers refuse without one) and CRLF line ends (what is on the wire).
 
+import { SeededRandom } from '../../src/testing/seeded-random.js';
+
 /** Change only together with dkim-expectations.json: its ids refer to messages of this seed. */
 export const DKIM_CORPUS_SEED = 0x6d66_646b;
 /** Enough that every kind appears many times with different random choices. */
@@ -38,36 +40,6 @@ export interface CorpusMessage {
   raw: Buffer;
 }
 
-/** mulberry32: small, fast, and identical on every platform; quality is ample for picking test shapes. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-class Picker {
-  constructor(readonly next: () => number) {}
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)] as T;
-  }
-  bytes(n: number): Buffer {
-    const out = Buffer.alloc(n);
-    for (let i = 0; i < n; i++) out[i] = Math.floor(this.next() * 256);
-    return out;
-  }
-}
-
 const WORDS = ['mail', 'flow', 'signature', 'relay', 'budget', 'quarterly', 'meeting', 'invoice', 'the', 'a', 'of', 'to', 'and', 'report', 'DKIM', 'header'];
 const UTF8_WORDS = ['héllo', 'wörld', 'naïve', 'café', '日本語', 'Привет', '✓', '🙂', 'Grüße', 'ñandú', 'ελληνικά'];
 const LATIN1_WORDS = ['café', 'déjà', 'Grüße', 'señor', 'naïve', 'façade', 'Ørsted', '½', '©', 'ÿ'];
@@ -86,15 +58,15 @@ interface Draft {
   notes: string[];
 }
 
-function words(p: Picker, count: number, vocabulary: readonly string[] = WORDS): string {
+function words(p: SeededRandom, count: number, vocabulary: readonly string[] = WORDS): string {
   return [...Array(count)].map(() => p.pick(vocabulary)).join(' ');
 }
 
-function textLines(p: Picker, lines: number, vocabulary: readonly string[] = WORDS): string {
+function textLines(p: SeededRandom, lines: number, vocabulary: readonly string[] = WORDS): string {
   return [...Array(lines)].map(() => words(p, p.int(1, 12), vocabulary)).join('\r\n') + '\r\n';
 }
 
-function baseDraft(p: Picker, index: number): Draft {
+function baseDraft(p: SeededRandom, index: number): Draft {
   const day = 1 + (index % 28);
   const fields: Field[] = [
     ['From', ` ${p.pick(FROM_ADDRESSES)}`],
@@ -111,7 +83,7 @@ function baseDraft(p: Picker, index: number): Draft {
   return { fields, body: textLines(p, p.int(1, 20)), notes: [] };
 }
 
-function fold(p: Picker, value: string): string {
+function fold(p: SeededRandom, value: string): string {
   const parts = value.split(' ').filter((w) => w.length > 0);
   let out = '';
   for (const [i, part] of parts.entries()) out += i === 0 ? ` ${part}` : `${p.chance(0.4) ? `\r\n${p.pick([' ', '\t', '  ', ' \t'])}` : ' '}${part}`;
@@ -124,7 +96,7 @@ function setField(draft: Draft, name: string, value: string): void {
   else draft.fields.push([name, value]);
 }
 
-function applyKind(p: Picker, draft: Draft, kind: Exclude<CorpusKind, 'mixed'>): void {
+function applyKind(p: SeededRandom, draft: Draft, kind: Exclude<CorpusKind, 'mixed'>): void {
   switch (kind) {
     case 'plain':
       if (p.chance(0.3)) {
@@ -249,7 +221,7 @@ function render(draft: Draft): Buffer {
 
 /** The corpus: `size` messages from `seed`, kinds in rotation so each occurs about equally often. */
 export function generateDkimCorpus(seed = DKIM_CORPUS_SEED, size = DKIM_CORPUS_SIZE): CorpusMessage[] {
-  const p = new Picker(seededRandom(seed));
+  const p = new SeededRandom(seed);
   const corpus: CorpusMessage[] = [];
   for (let index = 0; index < size; index++) {
     const kind = CORPUS_KINDS[index % CORPUS_KINDS.length] as CorpusKind;

@@ -1,53 +1,8 @@
-// Address and macro helpers for the SPF interop scenario generator: a seeded PRNG, documentation-range
-// addresses (RFC 5737 IPv4, RFC 3849 IPv6) with networks around them, and the RFC 7208 §7 macro
-// expansion the generator needs to publish the names a macro will be expanded to.
+// Address and macro helpers for the SPF interop scenario generator: documentation-range addresses (RFC 5737
+// IPv4, RFC 3849 IPv6) with networks around them, and the RFC 7208 §7 macro expansion the generator needs to
+// publish the names a macro will be expanded to.
 
-/** mulberry32: a small, fast, seeded PRNG; the same seed always gives the same scenarios. */
-export class Rng {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** A float in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  /** An integer in [min, max]. */
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    if (items.length === 0) throw new Error('Rng.pick: empty list');
-    return items[Math.floor(this.next() * items.length)] as T;
-  }
-
-  shuffle<T>(items: T[]): T[] {
-    for (let i = items.length - 1; i > 0; i--) {
-      const j = Math.floor(this.next() * (i + 1));
-      [items[i], items[j]] = [items[j] as T, items[i] as T];
-    }
-    return items;
-  }
-
-  /** `bits` random bits as a bigint (bits ≤ 128). */
-  bits(bits: number): bigint {
-    let value = 0n;
-    for (let done = 0; done < bits; done += 16) value = (value << 16n) | BigInt(this.int(0, 0xffff));
-    return bits === 0 ? 0n : value & ((1n << BigInt(bits)) - 1n);
-  }
-}
+import type { SeededRandom } from '../../src/testing/seeded-random.js';
 
 /** The three RFC 5737 documentation /24s, as 32-bit integers. */
 export const V4_DOC_NETS = [0xc0000200, 0xc6336400, 0xcb007100] as const; // 192.0.2/24 198.51.100/24 203.0.113/24
@@ -65,12 +20,12 @@ export function v4Mask(value: number, cidr: number): number {
 }
 
 /** A random address in one of the documentation /24s (never .0 or .255, to keep them plausible hosts). */
-export function randomV4(rng: Rng, net: number = rng.pick(V4_DOC_NETS)): number {
+export function randomV4(rng: SeededRandom, net: number = rng.pick(V4_DOC_NETS)): number {
   return (net + rng.int(1, 254)) >>> 0;
 }
 
 /** An address in the same network as `base` for a prefix of `cidr` bits (cidr ≥ 24 stays in the doc /24). */
-export function v4InNetwork(rng: Rng, base: number, cidr: number): number {
+export function v4InNetwork(rng: SeededRandom, base: number, cidr: number): number {
   const network = v4Mask(base, cidr);
   const size = 2 ** (32 - cidr);
   return (network + (size <= 2 ? 0 : rng.int(0, size - 1))) >>> 0;
@@ -111,14 +66,14 @@ export function v6Mask(value: bigint, cidr: number): bigint {
 }
 
 /** A random host in 2001:db8::/32, with a sparse shape (zero groups) like real allocations. */
-export function randomV6(rng: Rng): bigint {
+export function randomV6(rng: SeededRandom): bigint {
   const site = rng.bits(32) << 64n;
   const iid = rng.chance(0.5) ? BigInt(rng.int(1, 0xffff)) : rng.bits(64);
   return V6_DOC | site | iid;
 }
 
 /** An address in the same network as `base` for a prefix of `cidr` bits (cidr ≥ 32 stays in the doc /32). */
-export function v6InNetwork(rng: Rng, base: bigint, cidr: number): bigint {
+export function v6InNetwork(rng: SeededRandom, base: bigint, cidr: number): bigint {
   const hostBits = 128 - cidr;
   const low = hostBits === 0 ? 0n : rng.bits(Math.min(hostBits, 64)) & ((1n << BigInt(hostBits)) - 1n);
   return v6Mask(base, cidr) | low;

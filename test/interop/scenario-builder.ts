@@ -3,8 +3,8 @@
 // address-matching SPF terms (ip4/ip6 networks) around them.
 
 import type { ZoneData, ZoneEntry } from '../../src/testing/zone.js';
+import type { SeededRandom } from '../../src/testing/seeded-random.js';
 import {
-  Rng,
   randomV4,
   randomV6,
   v4InNetwork,
@@ -39,12 +39,12 @@ export function addrText(addr: Addr): string {
   return addr.family === 4 ? v4ToText(addr.v) : v6ToText(addr.v);
 }
 
-export function randomAddr(rng: Rng, family: 4 | 6): Addr {
+export function randomAddr(rng: SeededRandom, family: 4 | 6): Addr {
   return family === 4 ? { family, v: randomV4(rng) } : { family, v: randomV6(rng) };
 }
 
 /** An address in the `cidr` network around `base` (the same address when cidr is the full length). */
-export function addrNear(rng: Rng, base: Addr, cidr: number): Addr {
+export function addrNear(rng: SeededRandom, base: Addr, cidr: number): Addr {
   return base.family === 4
     ? { family: 4, v: v4InNetwork(rng, base.v, cidr) }
     : { family: 6, v: v6InNetwork(rng, base.v, cidr) };
@@ -57,7 +57,7 @@ export const ALL_TAILS = ['-all', '-all', '~all', '?all', '+all', 'all', ''] as 
  * An ip4:/ip6: term whose network contains `around` when given, else a random documentation network.
  * Now and then the network is written with host bits set, which RFC 7208 §5.6 still treats as the network.
  */
-export function ipTerm(rng: Rng, family: 4 | 6, around?: Addr): string {
+export function ipTerm(rng: SeededRandom, family: 4 | 6, around?: Addr): string {
   if (family === 4) {
     const cidr = rng.pick([32, 32, 31, 30, 29, 28, 27, 26, 25, 24]);
     const base = around?.family === 4 ? around.v : randomV4(rng);

@@ -2,11 +2,11 @@
 // record selection (§4.5), syntax errors (§4.6), includes of domains without SPF (§5.2), the HELO
 // identity (§2.3), DNS errors (§2.6.6), no record (§2.6.1) and explanations (§6.2).
 
-import { Rng } from './scenario-addresses.js';
+import type { SeededRandom } from '../../src/testing/seeded-random.js';
 import { ALL_TAILS, QUALIFIERS, addrText, ipTerm, randomAddr, record } from './scenario-builder.js';
 import { identity, type ScenarioKind } from './scenario-kinds.js';
 
-function client(rng: Rng, v6Share = 0.25) {
+function client(rng: SeededRandom, v6Share = 0.25) {
   return randomAddr(rng, rng.chance(v6Share) ? 6 : 4);
 }
 

@@ -3,7 +3,8 @@
 // scenario-kinds-edges.ts. Each generator gets a builder for a fresh base domain, the shared PRNG and
 // a variant number (round-robin, so every variant of a generator is covered).
 
-import { Rng, expandMacros, reverseName, type MacroContext } from './scenario-addresses.js';
+import { expandMacros, reverseName, type MacroContext } from './scenario-addresses.js';
+import type { SeededRandom } from '../../src/testing/seeded-random.js';
 import {
   ALL_TAILS,
   QUALIFIERS,
@@ -23,24 +24,24 @@ export interface GeneratorState {
   timeouts: number;
 }
 
-export type ScenarioKind = (b: ScenarioBuilder, rng: Rng, variant: number, state: GeneratorState) => SpfScenario;
+export type ScenarioKind = (b: ScenarioBuilder, rng: SeededRandom, variant: number, state: GeneratorState) => SpfScenario;
 
 export const LOCALS = ['user', 'john.doe', 'bounce+tag', 'Info', 'a-b_c', 'postmaster'] as const;
 
 /** A sender at `mail.<base>` and a HELO name under the base. */
-export function identity(b: ScenarioBuilder, rng: Rng): { local: string; domain: string; sender: string; helo: string } {
+export function identity(b: ScenarioBuilder, rng: SeededRandom): { local: string; domain: string; sender: string; helo: string } {
   const local = rng.pick(LOCALS);
   const domain = b.name('mail');
   return { local, domain, sender: `${local}@${domain}`, helo: b.name('mta') };
 }
 
 /** The text a client connects from; IPv4 clients are sometimes written IPv4-mapped (RFC 4291 §2.5.5.2). */
-function clientText(rng: Rng, addr: Addr, allowMapped: boolean): string {
+function clientText(rng: SeededRandom, addr: Addr, allowMapped: boolean): string {
   const text = addrText(addr);
   return addr.family === 4 && allowMapped && rng.chance(0.15) ? `::ffff:${text}` : text;
 }
 
-function family(rng: Rng, v6Share = 0.35): 4 | 6 {
+function family(rng: SeededRandom, v6Share = 0.35): 4 | 6 {
   return rng.chance(v6Share) ? 6 : 4;
 }
 

@@ -4,7 +4,7 @@
 // Same seed, same scenarios: a disagreement found once can be found again by its id.
 
 import type { ZoneData } from '../../src/testing/zone.js';
-import { Rng } from './scenario-addresses.js';
+import { SeededRandom } from '../../src/testing/seeded-random.js';
 import { ScenarioBuilder, type SpfScenario } from './scenario-builder.js';
 import {
   aAndMx,
@@ -61,7 +61,7 @@ const PLAN: readonly [ScenarioKind, number][] = [
 
 /** Generates the suite's scenarios; the same seed always gives the same list. */
 export function generateSpfScenarios(seed: number = SPF_SCENARIO_SEED): SpfScenario[] {
-  const rng = new Rng(seed);
+  const rng = new SeededRandom(seed);
   const state: GeneratorState = { ptrClients: 0, timeouts: 0 };
   const scenarios: SpfScenario[] = [];
   for (const [kind, count] of PLAN) {
