@@ -10,6 +10,7 @@ import { parsePasswordHash } from '../gateway/policy/accounts.js';
 import { parseNetwork } from '../gateway/policy/connectors.js';
 import { parseDomain } from '../gateway/smtp/address.js';
 import { DEFAULT_LIMITS } from '../gateway/smtp/limits.js';
+import { normalizeFingerprint, parseTlsPolicyConfig } from '../transport/tls-policy/config.js';
 import type { SmtpLimits } from '../gateway/config-types.js';
 import type { Setting, SettingType } from './table.js';
 
@@ -164,6 +165,63 @@ const mailboxServer: SettingType = {
   check: (v) => (v.protocol !== 'maildir' && (v.host === undefined || v.port === undefined) ? [['', `protocol '${String(v.protocol)}' needs host and port`]] : []),
 };
 
+const tlsVersion: SettingType = { kind: 'enum', values: ['TLSv1.2', 'TLSv1.3'] };
+const ruleDomain: SettingType = {
+  kind: 'string',
+  what: 'a domain or .domain',
+  check: (v) => (parseTlsPolicyConfig({ mandatory: [{ domain: v }] }).ok ? undefined : 'expected a domain like partner.example, or .partner.example for its subdomains'),
+};
+const certName: SettingType = {
+  kind: 'string',
+  what: 'a host name or *.domain',
+  check: (v) => (isHostName(v.replace(/^\*\./, '')) ? undefined : 'expected a host name like mx.partner.example or *.partner.example'),
+};
+const fingerprint: SettingType = {
+  kind: 'string',
+  what: 'a SHA-256 fingerprint',
+  check: (v) => (normalizeFingerprint(v) ? undefined : 'expected 64 hex digits (colons and a sha256: prefix allowed)'),
+};
+
+const mandatoryRule: SettingType = {
+  kind: 'object',
+  fields: [
+    { key: 'domain', type: ruleDomain, required: true, doc: 'Recipient domain the rule covers (.domain: its subdomains, not itself).' },
+    { key: 'minTlsVersion', type: tlsVersion, defaultDoc: 'outboundTls.minTlsVersion', doc: 'Lowest TLS version for this domain.' },
+    { key: 'names', type: { kind: 'list', of: certName, minItems: 1 }, defaultDoc: 'the MX host name (with caFile)', doc: 'Names the certificate must carry (any one): WebPKI authentication.' },
+    { key: 'fingerprints', type: { kind: 'list', of: fingerprint, minItems: 1 }, doc: 'SHA-256 of the certificate or of its public key (SPKI): authentication by pinning.' },
+    { key: 'caFile', type: path, doc: 'CAs (PEM) trusted instead of the system roots: WebPKI authentication.' },
+  ],
+};
+
+/**
+ * The outbound TLS policy (docs/tls-policy.md). Named `outboundTls` because `tls` is the listeners' certificate.
+ * The mapping onto TlsPolicyConfig is checked once more by parseTlsPolicyConfig, the engine's own validator.
+ */
+const outboundTls: SettingType = {
+  kind: 'object',
+  fields: [
+    { key: 'defaultTls', type: { kind: 'enum', values: ['opportunistic', 'forced'] }, default: 'opportunistic', doc: 'When no mandatory rule, DANE or MTA-STS applies: opportunistic (STARTTLS when offered, else plaintext) or forced (TLS required, unauthenticated).' },
+    { key: 'minTlsVersion', type: tlsVersion, default: 'TLSv1.2', doc: 'Lowest TLS version for every mechanism (RFC 8996: nothing below 1.2).' },
+    { key: 'mandatory', type: { kind: 'list', of: mandatoryRule }, default: [], doc: 'Per-domain (partner) TLS rules; they win over DANE and MTA-STS. A rule without names, fingerprints or caFile requires TLS without authentication.' },
+    { key: 'extraCaFile', type: path, doc: 'Extra CAs (PEM) trusted beside the system roots for MTA-STS policy fetches and WebPKI checks of MX certificates (private PKI, tests).' },
+    { key: 'mtaStsCacheFile', type: path, defaultDoc: 'DATA_DIR/mta-sts-cache.json', doc: 'Where fetched MTA-STS policies are kept across restarts (RFC 8461 §5).' },
+  ],
+  check: (v) => {
+    const parsed = parseTlsPolicyConfig({ defaultTls: v.defaultTls, minTlsVersion: v.minTlsVersion, mandatory: v.mandatory });
+    return parsed.ok ? [] : [[parsed.error.path, parsed.error.message]];
+  },
+};
+
+const tlsRpt: SettingType = {
+  kind: 'object',
+  fields: [
+    { key: 'enabled', type: { kind: 'boolean' }, default: true, doc: 'Record each outbound session\'s TLS outcome (in the queue database) and build the daily RFC 8460 reports under DATA_DIR/tlsrpt/.' },
+    { key: 'organizationName', type: { kind: 'string' }, defaultDoc: 'the hostname', doc: 'organization-name in our reports.' },
+    { key: 'contactInfo', type: { kind: 'string' }, defaultDoc: 'postmaster@HOSTNAME', doc: 'contact-info in our reports (an address or URL).' },
+    { key: 'submitter', type: hostName, defaultDoc: 'the hostname', doc: 'Our domain in report file names and TLS-Report-Submitter (RFC 8460 §5.3).' },
+  ],
+};
+
 /** The whole file. */
 export const CONFIG_SCHEMA: Extract<SettingType, { kind: 'object' }> = {
   kind: 'object',
@@ -222,6 +280,8 @@ export const CONFIG_SCHEMA: Extract<SettingType, { kind: 'object' }> = {
       defaultDoc: 'a self-signed certificate generated in DATA_DIR/tls/',
       doc: 'Server TLS for STARTTLS and implicit TLS.',
     },
+    { key: 'outboundTls', type: outboundTls, default: {}, doc: 'Outbound TLS policy: mandatory rules > DANE > MTA-STS > defaultTls (docs/tls-policy.md).' },
+    { key: 'tlsRpt', type: tlsRpt, default: {}, doc: 'TLS reporting (RFC 8460) about our outbound sessions.' },
     { key: 'bareLineEndings', type: { kind: 'enum', values: ['reject', 'normalize'] }, default: 'reject', doc: 'A bare CR or LF in message data (SMTP smuggling): reject the message (554 5.6.0) or normalize to CRLF.' },
     {
       key: 'dns',
@@ -238,6 +298,8 @@ export const CONFIG_SCHEMA: Extract<SettingType, { kind: 'object' }> = {
         { key: 'paused', type: { kind: 'boolean' }, default: false, doc: 'Accept and queue but deliver nothing (maintenance, benchmarks); the queue is kept.' },
         { key: 'outboundPort', type: port, default: 25, doc: 'Port of remote MX hosts (tests use another).' },
         { key: 'smartHost', type: hostPort, doc: 'Send all outbound mail through this host[:port] instead of MX lookups.' },
+        { key: 'smartHostTls', type: { kind: 'enum', values: ['opportunistic', 'mandatory'] }, default: 'opportunistic', doc: 'TLS to the smart host: opportunistic (STARTTLS when offered) or mandatory (TLS with a certificate valid for its name; defer otherwise). Recipient domains\' policies do not apply to it.' },
+        { key: 'smartHostCaFile', type: path, defaultDoc: 'the system roots and outboundTls.extraCaFile', doc: 'CAs (PEM) trusted for the smart host\'s certificate (mandatory).' },
         { key: 'mailboxServer', type: mailboxServer, default: {}, doc: 'Where mail for our accepted domains goes.' },
         { key: 'maxQueueAge', type: { kind: 'duration', minMs: 60_000 }, default: '5d', doc: 'Give up on a recipient (5.4.7, bounce) after this long in the queue.' },
         { key: 'maxInFlight', type: { kind: 'integer', min: 1, max: 10_000 }, default: 50, doc: 'Messages delivered at the same time.' },

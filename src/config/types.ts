@@ -33,6 +33,15 @@ export interface ConnectorSettings {
   sendingDomains: string[];
 }
 
+/** `outboundTls`: the TLS policy engine's config (TlsPolicyConfig) plus where its inputs live. */
+export interface OutboundTlsSettings {
+  defaultTls: 'opportunistic' | 'forced';
+  minTlsVersion: 'TLSv1.2' | 'TLSv1.3';
+  mandatory: { domain: string; minTlsVersion?: 'TLSv1.2' | 'TLSv1.3'; names?: string[]; fingerprints?: string[]; caFile?: string }[];
+  extraCaFile?: string;
+  mtaStsCacheFile?: string;
+}
+
 export interface MailflowConfig {
   hostname: string;
   dataDir: string;
@@ -43,12 +52,16 @@ export interface MailflowConfig {
   directSend: { enabled: boolean; rejectOwnDomainFrom: boolean };
   limits: SmtpLimits;
   tls: { certFile?: string; keyFile?: string; clientCaFile?: string };
+  outboundTls: OutboundTlsSettings;
+  tlsRpt: { enabled: boolean; organizationName?: string; contactInfo?: string; submitter?: string };
   bareLineEndings: 'reject' | 'normalize';
   dns: { servers: string[]; timeoutMs?: number };
   delivery: {
     paused: boolean;
     outboundPort: number;
     smartHost?: string;
+    smartHostTls: 'opportunistic' | 'mandatory';
+    smartHostCaFile?: string;
     mailboxServer: { protocol: 'maildir' | 'smtp' | 'lmtp'; host?: string; port?: number };
     /** Milliseconds. */
     maxQueueAge: number;

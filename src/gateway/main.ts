@@ -4,13 +4,18 @@
 // accepting, let sessions finish, let deliveries in flight finish, keep the queue, release the lock.
 
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { resolve as resolvePath } from 'node:path';
-import { SqliteQueueStore } from '../adapters/storage/sqlite/queue-store.js';
+import { join, resolve as resolvePath } from 'node:path';
+import { QUEUE_DB_FILE, SqliteQueueStore } from '../adapters/storage/sqlite/queue-store.js';
+import { SqliteTlsRptCollector } from '../adapters/storage/sqlite/tlsrpt-store.js';
+import { createHttpsFetcher } from '../adapters/https/index.js';
+import { JsonFileMtaStsCache } from '../adapters/mta-sts-cache/index.js';
 import { createResolver, resolveServerList } from '../adapters/dns/index.js';
 import { systemClock } from '../core/clock.js';
 import type { DnsResolver } from '../core/dns/types.js';
 import type { MailflowConfig } from '../config/types.js';
 import { DeliveryEngine } from './delivery/engine.js';
+import { hostLookupVia, policyEngineTls, type DeliveryTlsOptions } from './delivery/tls-policy.js';
+import { scheduleDailyTlsRpt, writeDailyTlsRptReports } from './delivery/tlsrpt-job.js';
 import { checkAllConnectorsSpf } from './policy/connectors.js';
 import { QueueSink } from './queue/sink.js';
 import { DEFAULT_RETRY_SCHEDULE } from './queue/retry.js';
@@ -85,12 +90,18 @@ export async function startGateway(options: GatewayMainOptions): Promise<Running
     const recovered = await store.recover(systemClock.now(), { allLeases: true });
     if (recovered > 0) logger.log('info', 'queue-recovered', { messages: recovered, message: 'messages claimed by a previous run are queued again' });
 
+    const outboundTls = outboundTlsFor(settings, dataDir, resolver, logger);
+    if (outboundTls.collector) {
+      const collector = outboundTls.collector;
+      undo.push(() => collector.close());
+    }
+
     const local = new Set(settings.gateway.acceptedDomains.map((d) => d.domain));
     const engine = new DeliveryEngine({
       store, resolver, clock: systemClock, hostname: config.hostname,
       isLocalDomain: (domain) => local.has(domain.toLowerCase()),
       inbound: settings.inbound,
-      outbound: { port: config.delivery.outboundPort, ...(settings.smartHost ? { smartHost: settings.smartHost } : {}) },
+      outbound: { port: config.delivery.outboundPort, tls: outboundTls, ...(settings.smartHost ? { smartHost: settings.smartHost } : {}) },
       schedule: { ...DEFAULT_RETRY_SCHEDULE, maxAgeMs: config.delivery.maxQueueAge },
       maxInFlight: config.delivery.maxInFlight,
       onError: (error) => logger.log('error', 'delivery-error', { error }),
@@ -100,6 +111,20 @@ export async function startGateway(options: GatewayMainOptions): Promise<Running
       undo.push(() => engine.stop());
     } else {
       logger.log('warn', 'delivery-paused', { message: 'delivery.paused is set: mail is queued, not delivered' });
+    }
+
+    if (outboundTls.collector && settings.tlsRpt) {
+      const { collector } = outboundTls;
+      const { dir, ...report } = settings.tlsRpt;
+      const stopReports = scheduleDailyTlsRpt(
+        () => systemClock.now(),
+        async (day) => {
+          const written = await writeDailyTlsRptReports(day, dir, collector, resolver, report);
+          if (written.length > 0) logger.log('info', 'tlsrpt-reports', { day: new Date(day).toISOString().slice(0, 10), dir, files: written.map((r) => r.filename) });
+        },
+        (error) => logger.log('warn', 'tlsrpt-reports', { error }),
+      );
+      undo.push(stopReports);
     }
 
     const onEvent = (message: unknown) => {
@@ -145,6 +170,25 @@ export async function startGateway(options: GatewayMainOptions): Promise<Running
     await rollback();
     throw error;
   }
+}
+
+/**
+ * The outbound TLS policy engine over the real ports: DNS from our resolver, MTA-STS policies fetched over
+ * HTTPS (extra CAs from outboundTls.extraCaFile) and cached in a JSON file, and, when tlsRpt.enabled, the
+ * session outcomes recorded in the queue database.
+ */
+function outboundTlsFor(settings: Awaited<ReturnType<typeof resolveSettings>>, dataDir: string, resolver: DnsResolver, logger: GatewayLogger): DeliveryTlsOptions & { collector?: SqliteTlsRptCollector } {
+  const { policy, extraCa, mtaStsCacheFile } = settings.outboundTls;
+  const fetcher = createHttpsFetcher({ extraCa, lookup: hostLookupVia(resolver) });
+  const mtaStsCache = new JsonFileMtaStsCache(mtaStsCacheFile, { onLoadProblem: (detail) => logger.log('warn', 'mta-sts-cache', { file: mtaStsCacheFile, message: detail }) });
+  const options: DeliveryTlsOptions & { collector?: SqliteTlsRptCollector } = {
+    decide: policyEngineTls(policy, { resolver, fetcher, mtaStsCache, clock: systemClock }),
+    extraCa,
+  };
+  if (settings.tlsRpt) {
+    options.collector = new SqliteTlsRptCollector({ path: join(dataDir, QUEUE_DB_FILE), onError: (error) => logger.log('warn', 'tlsrpt-collector', { error }) });
+  }
+  return options;
 }
 
 /** The swaks line that sends a first message with the first generated account, or undefined when none fits. */

@@ -14,6 +14,8 @@ import { connectSmtpTls, type SmtpTlsOutcome } from '../../transport/tls-policy/
 import { parseTlsPolicyConfig } from '../../transport/tls-policy/config.js';
 import { decideTlsPolicy } from '../../transport/tls-policy/select.js';
 import { DEFAULT_TLS_POLICY_CONFIG, type TlsPolicyConfig, type TlsPolicyDecision } from '../../transport/tls-policy/types.js';
+import { formatConfigError, parseConfig } from '../../config/load.js';
+import { hostLookupVia } from '../../gateway/delivery/tls-policy.js';
 import { buildContext, type GlobalOptions } from '../context.js';
 import { UsageError } from '../errors.js';
 import type { CliIO } from '../output.js';
@@ -55,7 +57,7 @@ export function registerTlsPolicyCommands(program: Command, io: CliIO): void {
     .description('show which TLS policy (mandatory, DANE, MTA-STS, forced, opportunistic) applies to each MX of a domain, and why')
     .argument('<domain>', 'the recipient domain')
     .option('--probe', 'connect to each MX, do STARTTLS and check the requirement', false)
-    .option('--config <file>', 'JSON file with { "tls": { defaultTls, minTlsVersion, mandatory: [...] } }')
+    .option('--config <file>', 'the gateway config file (YAML, as `mailflow gateway --config`): its outboundTls section; or the older JSON { "tls": { defaultTls, minTlsVersion, mandatory } }')
     .option('--ca-file <pem>', 'extra trusted CAs (PEM) for WebPKI checks: MTA-STS policy hosts and MX certificates')
     .option('--port <n>', 'SMTP port for --probe (default 25)')
     .option('--helo <name>', 'EHLO name for --probe (default this host name)')
@@ -64,11 +66,11 @@ export function registerTlsPolicyCommands(program: Command, io: CliIO): void {
       const domain = normalizePolicyDomain(domainArg);
       if (domain === undefined) throw new UsageError('bad-domain', `'${domainArg}' is not a domain name`);
       const port = parsePort(options.port);
-      const config = readConfig(options.config);
-      const extraCa = options.caFile === undefined ? [] : [readText(options.caFile, 'ca-unreadable')];
+      const { policy: config, extraCaFile } = readConfig(options.config);
+      const extraCa = [options.caFile, extraCaFile].filter((f): f is string => f !== undefined).map((f) => readText(f, 'ca-unreadable'));
       const context = buildContext(globals);
       const resolver = context.resolver;
-      const fetcher = createHttpsFetcher({ extraCa, lookup: (name) => lookupAddress(resolver, name) });
+      const fetcher = createHttpsFetcher({ extraCa, lookup: hostLookupVia(resolver) });
       const deps = { resolver, fetcher, mtaStsCache: new MemoryMtaStsCache(), clock: context.clock };
 
       const mx = await resolver.resolve(domain, 'MX');
@@ -110,7 +112,7 @@ export function registerTlsPolicyCommands(program: Command, io: CliIO): void {
 async function probe(decision: TlsPolicyDecision, resolver: DnsResolver, options: { port: number; extraCa: string[]; helo: string; clock: { now(): number } }): Promise<ProbeReport> {
   let address: string;
   try {
-    address = (await lookupAddress(resolver, decision.mxHost)).address;
+    address = (await hostLookupVia(resolver)(decision.mxHost)).address;
   } catch (error) {
     return { ok: false, requirementMet: false, failure: { stage: 'connect', detail: (error as Error).message, plaintextFallback: false } };
   }
@@ -129,14 +131,6 @@ async function probe(decision: TlsPolicyDecision, resolver: DnsResolver, options
     ...(tls ? { tls: { version: tls.version, cipher: tls.cipher, authenticated: tls.authenticated, authentication: tls.authentication, ...(tls.peer ? { certificate: tls.peer } : {}) } } : {}),
     ...(reportFailure ? { reported: { ...(reportFailure.resultType ? { resultType: reportFailure.resultType } : {}), detail: reportFailure.detail } } : {}),
   };
-}
-
-async function lookupAddress(resolver: DnsResolver, name: string): Promise<{ address: string; family: 4 | 6 }> {
-  const a = await resolver.resolve(name, 'A');
-  if (a.kind === 'records' && a.records[0]) return { address: a.records[0].data, family: 4 };
-  const aaaa = await resolver.resolve(name, 'AAAA');
-  if (aaaa.kind === 'records' && aaaa.records[0]) return { address: aaaa.records[0].data, family: 6 };
-  throw new Error(`${name} has no address (${a.kind === 'error' ? a.error : a.kind})`);
 }
 
 function render(domain: string, mxSecure: boolean, reports: MxReport[]): string {
@@ -179,17 +173,38 @@ function readText(path: string, code: string): string {
   }
 }
 
-function readConfig(path: string | undefined): TlsPolicyConfig {
-  if (path === undefined) return { ...DEFAULT_TLS_POLICY_CONFIG, mandatory: [] };
+/**
+ * The TLS policy from --config: the gateway's YAML config file (its `outboundTls` section, validated by the
+ * same schema as `mailflow gateway`), or the older JSON form `{ "tls": { defaultTls, minTlsVersion, mandatory } }`.
+ */
+function readConfig(path: string | undefined): { policy: TlsPolicyConfig; extraCaFile?: string } {
+  if (path === undefined) return { policy: { ...DEFAULT_TLS_POLICY_CONFIG, mandatory: [] } };
+  const text = readText(path, 'config-unreadable');
+  const legacy = legacyTlsSection(text);
+  if (legacy !== undefined) {
+    const parsed = parseTlsPolicyConfig(legacy);
+    if (!parsed.ok) throw new UsageError('config-invalid', `${path}: tls.${parsed.error.path}: ${parsed.error.message}`);
+    return { policy: parsed.value };
+  }
+  const result = parseConfig(text);
+  if (!result.ok) throw new UsageError('config-invalid', result.errors.map((e) => formatConfigError(e, path)).join('\n'));
+  const o = result.config.outboundTls;
+  const parsed = parseTlsPolicyConfig({ defaultTls: o.defaultTls, minTlsVersion: o.minTlsVersion, mandatory: o.mandatory });
+  if (!parsed.ok) throw new UsageError('config-invalid', `${path}: outboundTls.${parsed.error.path}: ${parsed.error.message}`);
+  return { policy: parsed.value, ...(o.extraCaFile !== undefined ? { extraCaFile: o.extraCaFile } : {}) };
+}
+
+/** The `tls` object of the older JSON form, or undefined when the text is not that form (then it is the gateway config). */
+function legacyTlsSection(text: string): unknown {
   let data: unknown;
   try {
-    data = JSON.parse(readText(path, 'config-unreadable'));
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError('config-invalid', `${path} is not valid JSON: ${(error as Error).message}`);
+    data = JSON.parse(text);
+  } catch {
+    return undefined;
   }
-  const section = data !== null && typeof data === 'object' && 'tls' in data ? (data as { tls: unknown }).tls : undefined;
-  const parsed = parseTlsPolicyConfig(section);
-  if (!parsed.ok) throw new UsageError('config-invalid', `${path}: tls.${parsed.error.path}: ${parsed.error.message}`);
-  return parsed.value;
+  if (data === null || typeof data !== 'object' || Array.isArray(data) || 'outboundTls' in data) return undefined;
+  const tls = (data as { tls?: unknown }).tls;
+  if (tls === null || typeof tls !== 'object') return undefined;
+  // The gateway's own `tls` is the listener certificate (certFile, keyFile, clientCaFile): not a policy.
+  return ['defaultTls', 'minTlsVersion', 'mandatory'].some((k) => k in tls) || Object.keys(tls).length === 0 ? tls : undefined;
 }

@@ -4,6 +4,7 @@
 // one connection path (connectSmtpTls) applies every decision. See docs/tls-policy.md and docs/queue.md.
 
 import type { Clock } from '../../core/clock.js';
+import type { DnsResolver } from '../../core/dns/types.js';
 import type { TlsRptCollector } from '../../reports/tlsrpt/types.js';
 import { decideTlsPolicy } from '../../transport/tls-policy/select.js';
 import type { DecideOptions, TlsPolicyConfig, TlsPolicyDecision, TlsPolicyDeps, TlsVersion } from '../../transport/tls-policy/types.js';
@@ -72,4 +73,18 @@ export function smartHostTls(host: string, mode: 'opportunistic' | 'mandatory', 
 /** Connections may be reused only under the same decision: same mechanism and the same requirements. */
 export function decisionKey(decision: Pick<TlsPolicyDecision, 'mechanism' | 'requirements'>): string {
   return JSON.stringify([decision.mechanism, decision.requirements]);
+}
+
+/**
+ * Host name → one address through our resolver (A, then AAAA), for the HTTPS fetcher's MTA-STS policy
+ * requests: the same DNS as the rest of delivery, not the system's. Rejects when the name has no address.
+ */
+export function hostLookupVia(resolver: DnsResolver): (name: string) => Promise<{ address: string; family: 4 | 6 }> {
+  return async (name) => {
+    const a = await resolver.resolve(name, 'A');
+    if (a.kind === 'records' && a.records[0]) return { address: a.records[0].data, family: 4 };
+    const aaaa = await resolver.resolve(name, 'AAAA');
+    if (aaaa.kind === 'records' && aaaa.records[0]) return { address: aaaa.records[0].data, family: 6 };
+    throw new Error(`${name} has no address (${a.kind === 'error' ? a.error : a.kind})`);
+  };
 }

@@ -3,12 +3,16 @@
 // here (reading PEM files, the data directory's generated secrets) happens once, at start.
 
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { hashPassword } from '../policy/accounts.js';
 import type { AccountConfig, GatewayConfig, ListenerConfig } from '../config-types.js';
 import type { InboundTarget } from '../delivery/engine.js';
 import type { SmartHost } from '../delivery/routes.js';
 import type { MailflowConfig } from '../../config/types.js';
 import { parseHostPort } from '../../config/schema.js';
+import { parseTlsPolicyConfig } from '../../transport/tls-policy/config.js';
+import type { TlsPolicyConfig } from '../../transport/tls-policy/types.js';
+import type { TlsRptReportSettings } from '../delivery/tlsrpt-job.js';
 import { generatedCertificate, generatedPassword } from './data-dir.js';
 
 /** A setting names a file that cannot be read. Code 'gateway-config-file-unreadable'. */
@@ -43,6 +47,10 @@ export interface ResolvedSettings {
   generatedCertificate?: { file: string; created: boolean };
   inbound: InboundTarget;
   smartHost?: SmartHost;
+  /** The outbound TLS policy engine's config and inputs. */
+  outboundTls: { policy: TlsPolicyConfig; extraCa: string[]; mtaStsCacheFile: string };
+  /** TLS-RPT report settings; absent when tlsRpt.enabled is false. */
+  tlsRpt?: TlsRptReportSettings & { dir: string };
 }
 
 /** Reads certificates, hashes or generates passwords and builds the listeners' config. */
@@ -101,8 +109,43 @@ export async function resolveSettings(config: MailflowConfig, dataDir: string): 
   const inbound: InboundTarget = box.protocol === 'maildir'
     ? { kind: 'maildir', dataDir }
     : { kind: box.protocol, host: box.host as string, port: box.port as number };
-  const result: ResolvedSettings = { gateway, generatedPasswords, inbound };
+  const result: ResolvedSettings = { gateway, generatedPasswords, inbound, outboundTls: { policy: { defaultTls: 'opportunistic', minTlsVersion: 'TLSv1.2', mandatory: [] }, extraCa: [], mtaStsCacheFile: '' } };
   if (generated !== undefined) result.generatedCertificate = generated;
-  if (config.delivery.smartHost !== undefined) result.smartHost = parseHostPort(config.delivery.smartHost, 25) as SmartHost;
+  if (config.delivery.smartHost !== undefined) {
+    result.smartHost = { ...(parseHostPort(config.delivery.smartHost, 25) as SmartHost), tls: config.delivery.smartHostTls };
+    if (config.delivery.smartHostCaFile !== undefined) {
+      readSettingFile('delivery.smartHostCaFile', config.delivery.smartHostCaFile);
+      result.smartHost.caFile = config.delivery.smartHostCaFile;
+    }
+  }
+  result.outboundTls = resolveOutboundTls(config, dataDir);
+  if (config.tlsRpt.enabled) {
+    result.tlsRpt = {
+      organizationName: config.tlsRpt.organizationName ?? config.hostname,
+      contactInfo: config.tlsRpt.contactInfo ?? `postmaster@${config.hostname}`,
+      submitter: config.tlsRpt.submitter ?? config.hostname,
+      dir: join(dataDir, 'tlsrpt'),
+    };
+  }
   return result;
+}
+
+/**
+ * `outboundTls` as the policy engine takes it (validated again by its own parseTlsPolicyConfig), the extra
+ * CAs read, and the MTA-STS cache file under the data directory unless set. Rule CA files are read now so a
+ * missing one stops the start instead of deferring every message to that partner.
+ */
+export function resolveOutboundTls(config: MailflowConfig, dataDir: string): ResolvedSettings['outboundTls'] {
+  const o = config.outboundTls;
+  const parsed = parseTlsPolicyConfig({ defaultTls: o.defaultTls, minTlsVersion: o.minTlsVersion, mandatory: o.mandatory });
+  // The schema ran the same check; a failure here is a bug in the mapping, not a user error.
+  if (!parsed.ok) throw new Error(`outboundTls.${parsed.error.path}: ${parsed.error.message}`);
+  parsed.value.mandatory.forEach((rule, i) => {
+    if (rule.caFile !== undefined) readSettingFile(`outboundTls.mandatory[${i}].caFile`, rule.caFile);
+  });
+  return {
+    policy: parsed.value,
+    extraCa: o.extraCaFile === undefined ? [] : [readSettingFile('outboundTls.extraCaFile', o.extraCaFile)],
+    mtaStsCacheFile: o.mtaStsCacheFile ?? join(dataDir, 'mta-sts-cache.json'),
+  };
 }
