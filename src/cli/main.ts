@@ -14,11 +14,8 @@ import { registerTlsPolicyCommands } from './commands/tls-policy.js';
 import { registerGatewayCommands } from './commands/gateway.js';
 import { registerConfigCommands } from './commands/config.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
+import { collect } from './option-values.js';
 import { type CliIO, processIO } from './output.js';
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
 
 function packageVersion(): string {
   try {

@@ -19,3 +19,22 @@ function jsonReplacer(_key: string, value: unknown): unknown {
   if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
   return value;
 }
+
+/**
+ * Machine output for one of the files a command was given: a pretty document when it was given one file;
+ * with several, one JSON line per file carrying its `path` (JSON lines, in argument order).
+ */
+export function printFileJson(io: CliIO, path: string, value: object, several: boolean): void {
+  if (several) printJson(io, { path, ...value }, false);
+  else printJson(io, value);
+}
+
+/** Prints message bytes: as text when they are UTF-8, else (real stdout only) the bytes themselves. */
+export function printMessage(io: CliIO, message: Buffer): void {
+  const text = message.toString('utf8');
+  if (io === processIO && !Buffer.from(text, 'utf8').equals(message)) {
+    process.stdout.write(message);
+    return;
+  }
+  io.stdout(text);
+}

@@ -1,12 +1,13 @@
 // `mailflow arc verify|seal`: thin layers over src/auth/arc.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import pc from '../colors.js';
 import { ArcError, formatAuthResultsArc, sealArc, verifyArc, type ArcSealOptions, type ArcValidationResult } from '../../auth/arc/index.js';
 import { buildContext, type GlobalOptions } from '../context.js';
 import { UsageError } from '../errors.js';
-import { printJson, processIO, type CliIO } from '../output.js';
+import { assertStdinOnce, readFileOrUsage, readMessageArgument, STDIN_ARGUMENT } from '../input-files.js';
+import { printFileJson, printJson, printMessage, type CliIO } from '../output.js';
 
 interface SealOptions {
   domain: string;
@@ -27,20 +28,17 @@ export function registerArcCommands(program: Command, io: CliIO): void {
     .argument('<files...>', 'message files (RFC 5322; LF or CRLF line ends), - for standard input')
     .action(async (files: string[], _options: object, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
-      if (files.filter((f) => f === '-').length > 1) throw new UsageError('bad-file', 'standard input (-) can be read only once');
+      assertStdinOnce(files);
       const messages = new Map<string, Buffer>();
-      for (const file of files) if (file !== '-') messages.set(file, readFileOrUsage(file));
+      for (const file of files) if (file !== STDIN_ARGUMENT) messages.set(file, readFileOrUsage(file));
       const context = buildContext(globals);
       const several = files.length > 1;
       for (const file of files) {
-        const message = file === '-' ? await readAll(process.stdin) : (messages.get(file) as Buffer);
+        // Files were read above, before any output; standard input is read when its turn comes.
+        const message = messages.get(file) ?? (await readMessageArgument(file));
         const result = await verifyArc(message, { resolver: context.resolver });
-        if (context.json) {
-          if (several) printJson(io, { path: file, ...result }, false);
-          else printJson(io, result);
-        } else {
-          io.stdout(renderVerify(file, result, several));
-        }
+        if (context.json) printFileJson(io, file, result, several);
+        else io.stdout(renderVerify(file, result, several));
       }
     });
 
@@ -57,7 +55,7 @@ export function registerArcCommands(program: Command, io: CliIO): void {
     .action(async (file: string, options: SealOptions, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions & SealOptions>();
       const privateKey = readFileOrUsage(options.key).toString('utf8');
-      const message = file === '-' ? await readAll(process.stdin) : readFileOrUsage(file);
+      const message = await readMessageArgument(file);
       const context = buildContext(globals);
       const chain = await verifyArc(message, { resolver: context.resolver });
       const sealOptions: ArcSealOptions = {
@@ -90,16 +88,8 @@ export function registerArcCommands(program: Command, io: CliIO): void {
         printJson(io, { ...summary, message: sealed.message.toString('utf8') });
         return;
       }
-      writeMessage(io, sealed.message);
+      printMessage(io, sealed.message);
     });
-}
-
-function readFileOrUsage(path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new UsageError('file-unreadable', `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
 }
 
 function writeFile(path: string, data: Buffer): void {
@@ -108,22 +98,6 @@ function writeFile(path: string, data: Buffer): void {
   } catch (error) {
     throw new UsageError('file-unwritable', `cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
-}
-
-async function readAll(stream: AsyncIterable<Buffer>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of stream) parts.push(chunk);
-  return Buffer.concat(parts);
-}
-
-/** Prints message bytes: as text when they are UTF-8, else (real stdout only) the bytes themselves. */
-function writeMessage(io: CliIO, message: Buffer): void {
-  const text = message.toString('utf8');
-  if (io === processIO && !Buffer.from(text, 'utf8').equals(message)) {
-    process.stdout.write(message);
-    return;
-  }
-  io.stdout(text);
 }
 
 function renderVerify(file: string, result: ArcValidationResult, several: boolean): string {

@@ -1,7 +1,6 @@
 // `mailflow dkim verify|sign|keygen|rotate`: thin layers over src/auth/dkim.
 
-import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
-import { access, constants } from 'node:fs/promises';
+import { createReadStream, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import pc from '../colors.js';
 import {
@@ -18,11 +17,9 @@ import {
 } from '../../auth/dkim/index.js';
 import { buildContext, type GlobalOptions } from '../context.js';
 import { UsageError } from '../errors.js';
-import { printJson, processIO, type CliIO } from '../output.js';
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
+import { collect } from '../option-values.js';
+import { assertReadable, assertStdinOnce, readFileOrUsage, readMessageArgument, STDIN_ARGUMENT } from '../input-files.js';
+import { printFileJson, printJson, printMessage, type CliIO } from '../output.js';
 
 interface VerifyOptions {
   legacy: boolean;
@@ -76,24 +73,20 @@ export function registerDkimCommands(program: Command, io: CliIO): void {
     .action(async (files: string[], options: VerifyOptions, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions & VerifyOptions>();
       const maxSignatures = options.maxSignatures === undefined ? undefined : positiveInt(options.maxSignatures, '--max-signatures');
-      if (files.filter((f) => f === '-').length > 1) throw new UsageError('bad-file', 'standard input (-) can be read only once');
-      for (const file of files) if (file !== '-') await readable(file);
+      assertStdinOnce(files);
+      for (const file of files) if (file !== STDIN_ARGUMENT) await assertReadable(file);
       const context = buildContext(globals);
       const several = files.length > 1;
       for (const file of files) {
-        const source = file === '-' ? process.stdin : createReadStream(file);
+        const source = file === STDIN_ARGUMENT ? process.stdin : createReadStream(file);
         const result = await verifyDkim(source as AsyncIterable<Buffer>, {
           resolver: context.resolver,
           clock: context.clock,
           legacy: options.legacy,
           ...(maxSignatures === undefined ? {} : { maxSignatures }),
         });
-        if (context.json) {
-          if (several) printJson(io, { path: file, ...result }, false);
-          else printJson(io, result);
-        } else {
-          io.stdout(renderVerify(file, result, several));
-        }
+        if (context.json) printFileJson(io, file, result, several);
+        else io.stdout(renderVerify(file, result, several));
       }
     });
 
@@ -114,7 +107,7 @@ export function registerDkimCommands(program: Command, io: CliIO): void {
     .action(async (file: string, options: SignOptions, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions & SignOptions>();
       const signers = signersFrom(options);
-      const message = file === '-' ? await readAll(process.stdin) : readFileOrUsage(file);
+      const message = await readMessageArgument(file);
       const context = buildContext(globals);
       let signed: { headers: string[]; message: Buffer };
       try {
@@ -132,7 +125,7 @@ export function registerDkimCommands(program: Command, io: CliIO): void {
         printJson(io, { headers: signed.headers, message: signed.message.toString('utf8') });
         return;
       }
-      writeMessage(io, signed.message);
+      printMessage(io, signed.message);
     });
 
   dkim
@@ -283,41 +276,9 @@ function writePrivateKey(path: string, pem: string): void {
   }
 }
 
-function readFileOrUsage(path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new UsageError('file-unreadable', `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-}
-
-async function readable(path: string): Promise<void> {
-  try {
-    await access(path, constants.R_OK);
-  } catch (error) {
-    throw new UsageError('file-unreadable', `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-}
-
-async function readAll(stream: AsyncIterable<Buffer>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of stream) parts.push(chunk);
-  return Buffer.concat(parts);
-}
-
 function positiveInt(value: string, option: string): number {
   if (!/^\d{1,9}$/.test(value) || Number(value) === 0) throw new UsageError('bad-number', `${option} takes a positive whole number, got '${value}'`);
   return Number(value);
-}
-
-/** Prints message bytes: as text when they are UTF-8, else (real stdout only) the bytes themselves. */
-function writeMessage(io: CliIO, message: Buffer): void {
-  const text = message.toString('utf8');
-  if (io === processIO && !Buffer.from(text, 'utf8').equals(message)) {
-    process.stdout.write(message);
-    return;
-  }
-  io.stdout(text);
 }
 
 function renderVerify(file: string, result: DkimVerifyResult, several: boolean): string {

@@ -20,6 +20,7 @@ import type { CliIO } from '../output.js';
 import { printJson } from '../output.js';
 import { buildContext, type GlobalOptions } from '../context.js';
 import { UsageError } from '../errors.js';
+import { parseDmarcMode } from '../option-values.js';
 
 interface CheckOptions {
   mode?: string;
@@ -38,7 +39,7 @@ export function registerDmarcCommands(program: Command, io: CliIO): void {
     .option('--psl <file>', 'RFC 7489 mode: use this public_suffix_list.dat instead of the installed one')
     .action(async (domain: string, options: CheckOptions, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions & CheckOptions>();
-      const mode = parseMode(options.mode);
+      const mode = parseDmarcMode(options.mode);
       const normal = normalizeDomain(domain);
       if (!normal.ok) throw new UsageError('bad-domain', `'${domain}' is not a domain name: ${normal.error.message}`);
       const psl = options.psl === undefined ? undefined : readPsl(options.psl);
@@ -70,12 +71,6 @@ export function registerDmarcCommands(program: Command, io: CliIO): void {
       if (globals.json) printJson(io, result);
       else io.stdout(`installed ${result.rules} rules (${result.privateRules} private) from ${options.file} to ${result.path}\n`);
     });
-}
-
-function parseMode(value: string | undefined): DmarcMode {
-  if (value === undefined || value === 'rfc9989') return 'rfc9989';
-  if (value === 'rfc7489') return 'rfc7489';
-  throw new UsageError('bad-mode', `--mode must be rfc9989 or rfc7489, got '${value}'`);
 }
 
 function readPsl(path: string): PublicSuffixList {

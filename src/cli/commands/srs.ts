@@ -19,6 +19,7 @@ import type { CliIO } from '../output.js';
 import { printJson } from '../output.js';
 import type { GlobalOptions } from '../context.js';
 import { UsageError } from '../errors.js';
+import { collect } from '../option-values.js';
 
 interface SrsCliOptions {
   secretFile: string;
@@ -30,10 +31,6 @@ interface SrsCliOptions {
   hashEncoding?: string;
   localDomain: string[];
   always?: boolean;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 /** Registers the `srs` command group on the program. */

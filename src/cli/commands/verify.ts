@@ -1,12 +1,13 @@
 // `mailflow verify FILE|-` and `mailflow explain-forwarding FILE`: thin layers over src/auth/pipeline.
 
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import pc from '../colors.js';
 import { explainForwarding, verifyMessage, VerifyOptionsError, type ForwardingExplanation, type VerifyResult } from '../../auth/pipeline/index.js';
-import { loadPublicSuffixList, type DmarcMode, type DmarcPolicy, type DmarcResult, type PublicSuffixList } from '../../auth/dmarc/index.js';
+import { loadPublicSuffixList, type DmarcPolicy, type DmarcResult, type PublicSuffixList } from '../../auth/dmarc/index.js';
 import { buildContext, type GlobalOptions } from '../context.js';
 import { UsageError } from '../errors.js';
+import { readFileOrUsage, readMessageArgument } from '../input-files.js';
+import { collect, parseDmarcMode } from '../option-values.js';
 import { printJson, type CliIO } from '../output.js';
 
 interface VerifyOptions {
@@ -31,10 +32,6 @@ interface ExplainOptions {
   policy: string;
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
 /** Registers `verify` and `explain-forwarding` on the program. */
 export function registerVerifyCommands(program: Command, io: CliIO): void {
   program
@@ -51,9 +48,9 @@ export function registerVerifyCommands(program: Command, io: CliIO): void {
     .option('--psl <file>', 'RFC 7489 mode: use this public_suffix_list.dat instead of the installed one')
     .action(async (file: string, options: VerifyOptions, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions & VerifyOptions>();
-      const mode = parseMode(options.mode);
+      const mode = parseDmarcMode(options.mode);
       const psl = options.psl === undefined ? undefined : readPsl(options.psl);
-      const message = file === '-' ? await readAll(process.stdin) : readFileOrUsage(file);
+      const message = await readMessageArgument(file);
       const context = buildContext(globals);
       let result: VerifyResult;
       try {
@@ -95,7 +92,7 @@ export function registerVerifyCommands(program: Command, io: CliIO): void {
     .option('--policy <p>', "the origin's DMARC policy: none, quarantine or reject", 'reject')
     .action(async (file: string, options: ExplainOptions, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions & ExplainOptions>();
-      const message = file === '-' ? await readAll(process.stdin) : readFileOrUsage(file);
+      const message = await readMessageArgument(file);
       const policy = parsePolicy(options.policy);
       const context = buildContext(globals);
       let explanation: ForwardingExplanation;
@@ -124,12 +121,6 @@ export function registerVerifyCommands(program: Command, io: CliIO): void {
     });
 }
 
-function parseMode(value: string | undefined): DmarcMode {
-  if (value === undefined || value === 'rfc9989') return 'rfc9989';
-  if (value === 'rfc7489') return 'rfc7489';
-  throw new UsageError('bad-mode', `--mode must be rfc9989 or rfc7489, got '${value}'`);
-}
-
 function parsePolicy(value: string): DmarcPolicy {
   if (value === 'none' || value === 'quarantine' || value === 'reject') return value;
   throw new UsageError('bad-policy', `--policy must be none, quarantine or reject, got '${value}'`);
@@ -139,20 +130,6 @@ function readPsl(path: string): PublicSuffixList {
   const loaded = loadPublicSuffixList(readFileOrUsage(path).toString('utf8'));
   if (!loaded.ok) throw new UsageError(`psl-${loaded.error.code}`, `${path}: ${loaded.error.message}`);
   return loaded.value;
-}
-
-function readFileOrUsage(path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new UsageError('file-unreadable', `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-}
-
-async function readAll(stream: AsyncIterable<Buffer>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of stream) parts.push(chunk);
-  return Buffer.concat(parts);
 }
 
 const colourOf = (result: string): ((text: string) => string) =>
