@@ -88,3 +88,37 @@ test('did-you-mean only suggests close keys', () => {
   assert.equal(didYouMean('acceptedDomain', ['acceptedDomains', 'accounts']), 'acceptedDomains');
   assert.equal(didYouMean('zzz', ['acceptedDomains', 'accounts']), undefined);
 });
+
+test('outboundTls, tlsRpt and the smart host TLS setting: defaults, a full section, and errors with paths', () => {
+  const d = defaultConfig();
+  assert.deepEqual(d.outboundTls, { defaultTls: 'opportunistic', minTlsVersion: 'TLSv1.2', mandatory: [] });
+  assert.deepEqual(d.tlsRpt, { enabled: true });
+  assert.equal(d.delivery.smartHostTls, 'opportunistic');
+  const r = parseConfig(`
+outboundTls:
+  defaultTls: forced
+  minTlsVersion: TLSv1.3
+  extraCaFile: /etc/mailflow/private-ca.pem
+  mtaStsCacheFile: /var/lib/mailflow/sts.json
+  mandatory:
+    - { domain: partner.example, names: [mx.partner.example, "*.partner.example"], caFile: /etc/mailflow/partner-ca.pem }
+    - { domain: .bank.example, minTlsVersion: TLSv1.3, fingerprints: ["sha256:${'ab'.repeat(32)}"] }
+    - { domain: plain-tls.example }
+tlsRpt: { organizationName: Example Inc., contactInfo: tlsrpt@example.com, enabled: false }
+delivery: { smartHost: relay.example.net:587, smartHostTls: mandatory }
+`);
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
+  assert.equal(r.config.outboundTls.defaultTls, 'forced');
+  assert.equal(r.config.outboundTls.mandatory.length, 3);
+  assert.deepEqual(r.config.outboundTls.mandatory[1], { domain: '.bank.example', minTlsVersion: 'TLSv1.3', fingerprints: [`sha256:${'ab'.repeat(32)}`] });
+  assert.deepEqual(r.config.tlsRpt, { enabled: false, organizationName: 'Example Inc.', contactInfo: 'tlsrpt@example.com' });
+  assert.equal(r.config.delivery.smartHostTls, 'mandatory');
+
+  const bad = parseConfig('outboundTls:\n  defaultTls: sometimes\n  mandatory:\n    - { domain: "not a domain", fingerprints: [abc] }\n    - { names: [x.example] }\n  minTlsVersion: TLSv1.1\ndelivery: { smartHostTls: always }\n');
+  assert.equal(bad.ok, false);
+  if (bad.ok) return;
+  const paths = bad.errors.map((e) => e.path).sort();
+  assert.deepEqual(paths, ['delivery.smartHostTls', 'outboundTls.defaultTls', 'outboundTls.mandatory[0].domain', 'outboundTls.mandatory[0].fingerprints[0]', 'outboundTls.mandatory[1].domain', 'outboundTls.minTlsVersion']);
+  assert.match(bad.errors.find((e) => e.path === 'outboundTls.mandatory[0].fingerprints[0]')?.message ?? '', /64 hex digits/);
+  assert.equal(bad.errors.find((e) => e.path === 'outboundTls.defaultTls')?.line, 2);
+});

@@ -89,3 +89,33 @@ test('null MX, bad arguments and a bad config are reported', async () => {
   assert.equal(result.code, 2);
   assert.match(result.stderr, /tls\.defaultTls/);
 });
+
+test('--config takes the gateway YAML config: outboundTls rules and default, extraCaFile for WebPKI probes', async () => {
+  const yamlFile = join(dir, 'gateway.yaml');
+  writeFileSync(yamlFile, [
+    'hostname: gw.example',
+    'tls: { certFile: /nonexistent/cert.pem, keyFile: /nonexistent/key.pem }   # the listener certificate: not read here',
+    'outboundTls:',
+    '  defaultTls: forced',
+    '  minTlsVersion: TLSv1.2',
+    `  extraCaFile: ${caFile}`,
+    '  mandatory:',
+    '    - { domain: partner.example, names: [mx.plain.example] }',
+    '',
+  ].join('\n'));
+  const partner = await runCli(['tls-policy', 'partner.example', '--zone', zoneFile, '--config', yamlFile, '--json', '--probe', '--port', String(smtp.port)]);
+  assert.equal(partner.code, 0, partner.stderr);
+  const report = JSON.parse(partner.stdout) as { config: { defaultTls: string; mandatoryRules: number }; mx: { mechanism: string; requirements: { authenticate: string }; probe: { requirementMet: boolean } }[] };
+  assert.deepEqual(report.config, { defaultTls: 'forced', minTlsVersion: 'TLSv1.2', mandatoryRules: 1 });
+  assert.equal(report.mx[0]?.mechanism, 'mandatory');
+  assert.equal(report.mx[0]?.requirements.authenticate, 'webpki');
+  assert.equal(report.mx[0]?.probe.requirementMet, true, 'the test CA came from outboundTls.extraCaFile');
+  const plain = await runCli(['tls-policy', 'plain.example', '--zone', zoneFile, '--config', yamlFile]);
+  assert.match(plain.stdout, /mx\.plain\.example \(preference 10\): .*forced/);
+
+  const badYaml = join(dir, 'bad.yaml');
+  writeFileSync(badYaml, 'outboundTls:\n  defaultTls: sometimes\n');
+  const bad = await runCli(['tls-policy', 'plain.example', '--zone', zoneFile, '--config', badYaml]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /bad\.yaml:2:15: outboundTls\.defaultTls: .*'opportunistic' \| 'forced'/);
+});
