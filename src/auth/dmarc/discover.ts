@@ -5,7 +5,7 @@ import { normalizeDomain } from './domain.js';
 import { defaultPublicSuffixList } from './psl-file.js';
 import type { PublicSuffixList } from './psl.js';
 import { DmarcDnsSession, selectOrganizationalDomain, treeWalk, type DmarcLookup, type OrgDomainRule } from './tree-walk.js';
-import type { DmarcDiscovery, DmarcDiscoveryOptions, DmarcMode } from './types.js';
+import type { DmarcDiscovery, DmarcDiscoveryOptions, DmarcMode, DmarcPolicySource } from './types.js';
 import type { DnsResolver } from '../../core/dns/types.js';
 
 export type OrgDomainResult =
@@ -69,26 +69,13 @@ export async function discoverWith(context: DiscoveryContext, author: string): P
   if (context.mode === 'rfc7489') return discover7489(context, author);
   const org = await organizationalDomainWith(context, author);
   if (org.kind === 'temperror') return { kind: 'temperror', authorDomain: author, reason: org.reason, detail: org.detail, queries };
-  const orgLookup = await session.lookup(org.domain);
-  if (orgLookup.kind === 'record') {
-    return {
-      kind: 'found',
-      authorDomain: author,
-      organizationalDomain: org.domain,
-      policy: { domain: org.domain, record: orgLookup.text, parsed: orgLookup.record, source: 'organizational' },
-      queries,
-    };
-  }
-  if (org.psd !== undefined) {
-    const psd = await session.lookup(org.psd);
-    if (psd.kind === 'record') {
-      return {
-        kind: 'found',
-        authorDomain: author,
-        organizationalDomain: org.domain,
-        policy: { domain: org.psd, record: psd.text, parsed: psd.record, source: 'psd' },
-        queries,
-      };
+  // The Organizational Domain's record, else the PSD's; anything but a record falls through to the next.
+  const fallbacks: { domain: string; source: DmarcPolicySource }[] = [{ domain: org.domain, source: 'organizational' }];
+  if (org.psd !== undefined) fallbacks.push({ domain: org.psd, source: 'psd' });
+  for (const { domain, source } of fallbacks) {
+    const lookup = await session.lookup(domain);
+    if (lookup.kind === 'record') {
+      return { kind: 'found', authorDomain: author, organizationalDomain: org.domain, policy: { domain, record: lookup.text, parsed: lookup.record, source }, queries };
     }
   }
   return { kind: 'none', authorDomain: author, reason: 'no-record', detail: `no DMARC record for ${author}, its Organizational Domain or a PSD`, queries };
