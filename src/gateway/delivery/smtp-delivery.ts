@@ -2,7 +2,9 @@
 // mailbox server): recipients grouped by domain, each group routed, tried host by host until one session
 // runs the transaction, with a verdict per recipient: 2xx delivered, 5xx failed, anything else pending.
 // Failures keep their scope: a DNS or connection failure answers for the whole group, a MAIL reply for the
-// transaction, a RCPT or end-of-data reply for one recipient.
+// transaction, a RCPT or end-of-data reply for one recipient. Each host gets a TLS policy decision first: a
+// blocked host is skipped, and sessions are opened under the decision (session.ts), never in plaintext where
+// it forbids that.
 
 import type { DeliveryReply, QueuedMessage, QueuedRecipient } from '../queue/types.js';
 import type { TraceEventInput } from '../trace/types.js';
