@@ -1,5 +1,8 @@
 // Where CLI output goes: injected so tests can run commands in-process and read what they printed.
 
+import { writeFileSync } from 'node:fs';
+import { UsageError } from './errors.js';
+
 export interface CliIO {
   stdout(text: string): void;
   stderr(text: string): void;
@@ -9,6 +12,15 @@ export const processIO: CliIO = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
 };
+
+/** Writes a file named by --out; UsageError `file-unwritable` (exit 2) when it cannot. */
+export function writeOutputFile(path: string, data: Buffer): void {
+  try {
+    writeFileSync(path, data);
+  } catch (error) {
+    throw new UsageError('file-unwritable', `cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
 
 /** Machine output: one JSON document (or line) on stdout. */
 export function printJson(io: CliIO, value: unknown, pretty = true): void {

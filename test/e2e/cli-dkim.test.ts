@@ -118,3 +118,9 @@ test('rotate generates the new key and prints the four steps', async () => {
   assert.equal(plan.steps[2].publish[0].txt, 'v=DKIM1; k=rsa; p=');
   assert.match(readFileSync(join(dir, 'rsa2.pem'), 'utf8'), /BEGIN PRIVATE KEY/);
 });
+
+test('sign --out into a directory that does not exist is a usage error (exit 2), not a crash', async () => {
+  const out = await runCli(['dkim', 'sign', messageFile, '--domain', 'example.com', '--selector', 'ed1', '--key', join(dir, 'ed1.pem'), '--out', join(dir, 'no-such-dir', 'signed.eml')]);
+  assert.equal(out.code, 2, out.stderr);
+  assert.match(out.stderr, /^mailflow: cannot write .*ENOENT/);
+});

@@ -146,3 +146,12 @@ test('usage errors exit 2 with a message', async () => {
   assert.equal((await runCli(['verify', join(dir, 'missing.eml'), ...direct, '--dns', dns()])).code, 2);
   assert.equal((await runCli(['verify', path, ...direct, '--authserv-id', ' ', '--dns', dns()])).code, 2);
 });
+
+test('verify --psl with an unreadable file is the same usage error as dmarc check --psl', async () => {
+  const path = file('psl-check.eml', plain);
+  const missing = file('psl-check.eml', plain) + '.no-such-psl';
+  const viaVerify = await runCli(['verify', path, '--ip', '192.0.2.1', '--helo', 'h.example', '--sender', 'a@example.com', '--mode', 'rfc7489', '--psl', missing, '--dns', dns()]);
+  const viaDmarc = await runCli(['dmarc', 'check', 'example.com', '--mode', 'rfc7489', '--psl', missing, '--dns', dns()]);
+  assert.equal(viaVerify.code, 2, viaVerify.stderr);
+  assert.equal(viaVerify.stderr, viaDmarc.stderr);
+});

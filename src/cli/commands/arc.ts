@@ -1,13 +1,12 @@
 // `mailflow arc verify|seal`: thin layers over src/auth/arc.
 
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import pc from '../colors.js';
 import { ArcError, formatAuthResultsArc, sealArc, verifyArc, type ArcSealOptions, type ArcValidationResult } from '../../auth/arc/index.js';
 import { buildContext, type GlobalOptions } from '../context.js';
 import { UsageError } from '../errors.js';
 import { assertStdinOnce, readFileOrUsage, readMessageArgument, STDIN_ARGUMENT } from '../input-files.js';
-import { printFileJson, printJson, printMessage, type CliIO } from '../output.js';
+import { printFileJson, printJson, printMessage, writeOutputFile, type CliIO } from '../output.js';
 
 interface SealOptions {
   domain: string;
@@ -80,7 +79,7 @@ export function registerArcCommands(program: Command, io: CliIO): void {
         : { sealed: false, reason: sealed.reason, detail: sealed.detail, chain: { cv: chain.cv, reason: chain.reason } };
       if (!sealed.sealed && !context.json) io.stderr(`mailflow: not sealed (${sealed.reason}): ${sealed.detail}\n`);
       if (options.out !== undefined) {
-        writeFile(options.out, sealed.message);
+        writeOutputFile(options.out, sealed.message);
         if (context.json) printJson(io, { out: options.out, ...summary });
         return;
       }
@@ -92,13 +91,6 @@ export function registerArcCommands(program: Command, io: CliIO): void {
     });
 }
 
-function writeFile(path: string, data: Buffer): void {
-  try {
-    writeFileSync(path, data);
-  } catch (error) {
-    throw new UsageError('file-unwritable', `cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-}
 
 function renderVerify(file: string, result: ArcValidationResult, several: boolean): string {
   const lines: string[] = [];

@@ -19,7 +19,7 @@ import { buildContext, type GlobalOptions } from '../context.js';
 import { UsageError } from '../errors.js';
 import { collect } from '../option-values.js';
 import { assertReadable, assertStdinOnce, readFileOrUsage, readMessageArgument, STDIN_ARGUMENT } from '../input-files.js';
-import { printFileJson, printJson, printMessage, type CliIO } from '../output.js';
+import { printFileJson, printJson, printMessage, writeOutputFile, type CliIO } from '../output.js';
 
 interface VerifyOptions {
   legacy: boolean;
@@ -117,7 +117,7 @@ export function registerDkimCommands(program: Command, io: CliIO): void {
         throw error;
       }
       if (options.out !== undefined) {
-        writeFileSync(options.out, signed.message);
+        writeOutputFile(options.out, signed.message);
         if (context.json) printJson(io, { out: options.out, headers: signed.headers });
         return;
       }

@@ -73,7 +73,8 @@ export function registerDmarcCommands(program: Command, io: CliIO): void {
     });
 }
 
-function readPsl(path: string): PublicSuffixList {
+/** Reads a public_suffix_list.dat named on the command line; UsageError `psl-unreadable` / `psl-<parse code>`. */
+export function readPsl(path: string): PublicSuffixList {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

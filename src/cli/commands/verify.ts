@@ -3,10 +3,11 @@
 import type { Command } from 'commander';
 import pc from '../colors.js';
 import { explainForwarding, verifyMessage, VerifyOptionsError, type ForwardingExplanation, type VerifyResult } from '../../auth/pipeline/index.js';
-import { loadPublicSuffixList, type DmarcPolicy, type DmarcResult, type PublicSuffixList } from '../../auth/dmarc/index.js';
+import type { DmarcPolicy, DmarcResult } from '../../auth/dmarc/index.js';
 import { buildContext, type GlobalOptions } from '../context.js';
 import { UsageError } from '../errors.js';
-import { readFileOrUsage, readMessageArgument } from '../input-files.js';
+import { readPsl } from './dmarc.js';
+import { readMessageArgument } from '../input-files.js';
 import { collect, parseDmarcMode } from '../option-values.js';
 import { printJson, type CliIO } from '../output.js';
 
@@ -126,11 +127,6 @@ function parsePolicy(value: string): DmarcPolicy {
   throw new UsageError('bad-policy', `--policy must be none, quarantine or reject, got '${value}'`);
 }
 
-function readPsl(path: string): PublicSuffixList {
-  const loaded = loadPublicSuffixList(readFileOrUsage(path).toString('utf8'));
-  if (!loaded.ok) throw new UsageError(`psl-${loaded.error.code}`, `${path}: ${loaded.error.message}`);
-  return loaded.value;
-}
 
 const colourOf = (result: string): ((text: string) => string) =>
   result === 'pass' ? pc.green : result === 'none' || result === 'neutral' ? pc.dim : result === 'temperror' ? pc.yellow : pc.red;
