@@ -1,7 +1,9 @@
-// The embedded QueueStore and TraceStore: one SQLite file (WAL, synchronous=FULL) holding metadata, bodies
-// and trace. Every write goes through the group committer, so concurrent enqueues (and the delivery
-// engine's updates) share one transaction and one fsync. Reads run directly on the connection: they see
-// only committed data. See docs/queue.md for why bodies live here rather than in a spool file.
+// The embedded QueueStore and TraceStore: one SQLite file (WAL) holding metadata, bodies and trace. Every
+// write goes through the group committer, so concurrent enqueues (and the delivery engine's updates) share
+// one transaction and one fdatasync of the WAL, which runs off the event loop (group-commit.ts says why that
+// is as durable as synchronous=FULL). Reads run directly on the connection: they see only committed data,
+// possibly for the moment before its fdatasync completed (a write is acknowledged only after it). See
+// docs/queue.md for why bodies live here rather than in a spool file.
 
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
@@ -66,7 +68,7 @@ export class SqliteQueueStore implements QueueStore, TraceStore {
       prepareDatabase(this.db, { autoCheckpoint: mode === 'auto' });
       if (mode === 'worker') this.checkpointer = new Checkpointer(options.path, BUSY_TIMEOUT_MS);
     }
-    this.committer = new GroupCommitter(this.db);
+    this.committer = new GroupCommitter(this.db, `${options.path}-wal`);
     this.trace = new TraceSql(this.db);
   }
 
@@ -304,6 +306,7 @@ export class SqliteQueueStore implements QueueStore, TraceStore {
     await this.committer.idle();
     await this.checkpointer?.stop();
     this.db.close();
+    this.committer.close();
   }
 
   private write<T>(run: () => T): Promise<T> {
