@@ -30,7 +30,7 @@ test('concurrent writes share one commit and one fdatasync; a failing write fail
   ]);
   assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
   assert.deepEqual((db.prepare('SELECT v FROM t ORDER BY v').all() as { v: number }[]).map((r) => r.v), [1, 3]);
-  assert.deepEqual(committer.stats, { batches: 1, writes: 3, largestBatch: 3, syncs: 1 });
+  assert.deepEqual(committer.stats, { batches: 1, writes: 3, largestBatch: 3, syncs: 1, busyRetries: 0 });
   await committer.idle();
   db.close();
   committer.close();
@@ -61,5 +61,24 @@ test('when the WAL cannot be synced, nothing is acknowledged, then or later (fai
   await assert.rejects(committer.submit(() => insert.run(2)), { code: 'ENOENT' });
   await committer.idle();
   db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('a BEGIN refused with SQLITE_BUSY before any write ran is tried again, not failed', async () => {
+  const { db, path, dir } = open();
+  const committer = new GroupCommitter(db, `${path}-wal`);
+  const other = new Database(path);
+  other.pragma('busy_timeout = 0');
+  db.pragma('busy_timeout = 0'); // SQLite answers BUSY at once, as it sometimes does despite a timeout
+  other.exec('BEGIN IMMEDIATE');
+  const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+  const write = committer.submit(() => insert.run(1).changes);
+  setTimeout(() => other.exec('COMMIT'), 30);
+  assert.equal(await write, 1);
+  assert.ok(committer.stats.busyRetries > 0);
+  await committer.idle();
+  other.close();
+  db.close();
+  committer.close();
   rmSync(dir, { recursive: true, force: true });
 });
