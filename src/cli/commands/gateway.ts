@@ -68,7 +68,7 @@ export function registerGatewayCommands(program: Command, io: CliIO): void {
         if (error.code !== 'EPIPE') throw error;
       });
       const format = config.log.format === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : config.log.format;
-      const logger = createLogger({ format, level: config.log.level, write: (line) => io.stdout(line) });
+      const logger = createLogger({ format, level: config.log.level, write: (line) => io.stdout(line), batch: true });
       const stopped = stopSignal(logger);
       const gateway = await startGateway({ config, logger, ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }) });
       announce(gateway, logger);

@@ -1,6 +1,6 @@
 // Group commit with the fsync off the event loop. Every write the store is asked for joins the next batch;
-// a batch runs as one BEGIN IMMEDIATE … COMMIT, each write in its own savepoint so one failing write (a lost
-// lease) fails alone. The COMMIT only hands the WAL frames to the kernel (synchronous=NORMAL); the batch's
+// a batch runs as one BEGIN IMMEDIATE … COMMIT. A write that throws (a lost lease) fails alone: the batch is
+// then rolled back and run again with each write in its own savepoint (commitBatch says why not always). The COMMIT only hands the WAL frames to the kernel (synchronous=NORMAL); the batch's
 // callers are answered after an fdatasync of the WAL file, started after that COMMIT returned, completed.
 // The fdatasync runs on libuv's thread pool, so SMTP sessions go on being served while the disk works.
 //
@@ -47,6 +47,11 @@ interface PendingWrite {
   reject: (error: unknown) => void;
 }
 
+interface Outcome {
+  ok: boolean;
+  value: unknown;
+}
+
 /** A write whose COMMIT returned, waiting for the fdatasync that makes it durable. */
 interface CommittedWrite {
   write: PendingWrite;
@@ -63,6 +68,8 @@ export interface GroupCommitStats {
   syncs: number;
   /** BEGINs tried again after an immediate SQLITE_BUSY. */
   busyRetries: number;
+  /** Batches rolled back because a write threw, and run again with a savepoint per write. */
+  isolatedReruns: number;
 }
 
 export class GroupCommitter {
@@ -74,18 +81,52 @@ export class GroupCommitter {
   private syncFailure: Error | undefined;
   private busySince: number | undefined;
   private idleWaiters: (() => void)[] = [];
-  readonly stats: GroupCommitStats = { batches: 0, writes: 0, largestBatch: 0, syncs: 0, busyRetries: 0 };
+  readonly stats: GroupCommitStats = { batches: 0, writes: 0, largestBatch: 0, syncs: 0, busyRetries: 0, isolatedReruns: 0 };
+  /** Writes started in the current attempt at a batch (0 when BEGIN itself failed). */
+  private writesRun = 0;
+  /** The batch's writes in one transaction, no savepoints; the first throw aborts it (and is reported). */
+  private readonly runPlain: Database.Transaction<(batch: PendingWrite[], onThrow: () => void) => Outcome[]>;
+  /** The batch's writes each in its own SAVEPOINT (a nested better-sqlite3 transaction): a throw rolls back alone. */
+  private readonly runIsolated: Database.Transaction<(batch: PendingWrite[]) => Outcome[]>;
 
   /** `db` must be in WAL mode with synchronous=NORMAL; `walPath` is its WAL file (`<database>-wal`). */
   constructor(
     private readonly db: Database.Database,
     private readonly walPath: string,
-  ) {}
+  ) {
+    this.runPlain = db.transaction((batch: PendingWrite[], onThrow: () => void) => {
+      const outcomes: Outcome[] = [];
+      for (const write of batch) {
+        this.writesRun++;
+        try {
+          outcomes.push({ ok: true, value: write.run() });
+        } catch (error) {
+          onThrow();
+          throw error;
+        }
+      }
+      return outcomes;
+    });
+    this.runIsolated = db.transaction((batch: PendingWrite[]) => {
+      const outcomes: Outcome[] = [];
+      for (const write of batch) {
+        this.writesRun++;
+        try {
+          outcomes.push({ ok: true, value: db.transaction(write.run)() });
+        } catch (error) {
+          outcomes.push({ ok: false, value: error });
+        }
+      }
+      return outcomes;
+    });
+  }
 
   /**
    * Queues `run` (synchronous SQL on this store's connection) for the next batch. Resolves with its
-   * return value once the batch is committed and on disk; rejects with its error (its savepoint rolled
+   * return value once the batch is committed and on disk; rejects with its error (its writes rolled
    * back), with the commit's error (nothing of the batch is in the database) or with the fdatasync's.
+   * `run` may run twice (after a rollback, when another write of its batch threw): it must act only on the
+   * database, and its result is the one from the run that was committed.
    */
   submit<T>(run: () => T): Promise<T> {
     if (this.syncFailure !== undefined) return Promise.reject(this.syncFailure);
@@ -122,22 +163,11 @@ export class GroupCommitter {
   private flush(): void {
     this.scheduled = false;
     const batch = this.pending.splice(0, GROUP_COMMIT_MAX_BATCH);
-    const outcomes: { ok: boolean; value: unknown }[] = [];
+    let outcomes: Outcome[];
     try {
-      this.db
-        .transaction(() => {
-          for (const write of batch) {
-            try {
-              // A nested better-sqlite3 transaction is a SAVEPOINT: a throwing write rolls back alone.
-              outcomes.push({ ok: true, value: this.db.transaction(write.run)() });
-            } catch (error) {
-              outcomes.push({ ok: false, value: error });
-            }
-          }
-        })
-        .immediate();
+      outcomes = this.commitBatch(batch);
     } catch (error) {
-      if (outcomes.length === 0 && !this.db.inTransaction && this.retryBusyBegin(batch, error)) return;
+      if (this.writesRun === 0 && !this.db.inTransaction && this.retryBusyBegin(batch, error)) return;
       this.busySince = undefined;
       for (const write of batch) write.reject(error);
       this.settled();
@@ -148,10 +178,29 @@ export class GroupCommitter {
     this.stats.writes += batch.length;
     this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
     batch.forEach((write, i) => {
-      const outcome = outcomes[i] as { ok: boolean; value: unknown };
+      const outcome = outcomes[i] as Outcome;
       this.unsynced.push({ write, ok: outcome.ok, value: outcome.value });
     });
     this.sync();
+  }
+
+  /**
+   * Runs the batch as one transaction and commits it. First without savepoints: a SAVEPOINT per write made
+   * SQLite copy every page a write touched that an earlier write of the batch had already changed into the
+   * statement journal (measured with the store alone, 20 producers: ~7,900 msg/s with a savepoint per write,
+   * ~10,300 without). Only when a write throws is the whole transaction rolled back and the batch run again,
+   * each write in its own savepoint, so that the failing write fails alone. Throws when BEGIN or COMMIT fails.
+   */
+  private commitBatch(batch: PendingWrite[]): Outcome[] {
+    this.writesRun = 0;
+    let failed = false;
+    try {
+      return this.runPlain.immediate(batch, () => (failed = true));
+    } catch (error) {
+      if (!failed) throw error;
+    }
+    this.stats.isolatedReruns++;
+    return this.runIsolated.immediate(batch);
   }
 
   /** True when BEGIN failed with SQLITE_BUSY and the batch was put back to be tried again shortly. */

@@ -30,7 +30,7 @@ test('concurrent writes share one commit and one fdatasync; a failing write fail
   ]);
   assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
   assert.deepEqual((db.prepare('SELECT v FROM t ORDER BY v').all() as { v: number }[]).map((r) => r.v), [1, 3]);
-  assert.deepEqual(committer.stats, { batches: 1, writes: 3, largestBatch: 3, syncs: 1, busyRetries: 0 });
+  assert.deepEqual(committer.stats, { batches: 1, writes: 3, largestBatch: 3, syncs: 1, busyRetries: 0, isolatedReruns: 1 });
   await committer.idle();
   db.close();
   committer.close();

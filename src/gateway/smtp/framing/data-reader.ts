@@ -60,24 +60,62 @@ export class DotDataReader {
           break;
         }
         case State.Text: {
+          // The hot loop: one comparison per ordinary byte. Lines ended by CRLF stay inside the pending run,
+          // so a clean message reaches the collector as one slice per socket chunk, not two per line; the
+          // run is cut only where bytes are dropped or replaced (a line-start dot, a bare CR/LF).
           let j = i;
-          while (j < n) {
-            const c = chunk[j];
-            if (c === CR || c === LF) break;
+          for (;;) {
+            if (j === n) {
+              i = n;
+              break;
+            }
+            const c = chunk[j] as number;
+            if (c > CR) {
+              j++;
+              continue;
+            }
+            if (c === CR) {
+              if (j + 1 === n) {
+                // CR at the end of the chunk: its LF (or not) comes with the next one.
+                this.emitRange(chunk, seg, j);
+                this.state = State.Cr;
+                i = n;
+                break;
+              }
+              if (chunk[j + 1] === LF) {
+                const next = j + 2;
+                if (next === n) {
+                  this.emitRange(chunk, seg, n);
+                  this.state = State.LineStart;
+                  i = n;
+                  break;
+                }
+                if (chunk[next] === DOT) {
+                  this.emitRange(chunk, seg, next);
+                  this.state = State.Dot;
+                  i = next + 1;
+                  break;
+                }
+                j = next;
+                continue;
+              }
+              // CR without LF: never a line end; the next byte is text (or another CR).
+              this.emitRange(chunk, seg, j);
+              this.bare();
+              j++;
+              seg = j;
+              continue;
+            }
+            if (c === LF) {
+              // LF without CR (a CRLF was taken above).
+              this.emitRange(chunk, seg, j);
+              this.bare();
+              j++;
+              seg = j;
+              continue;
+            }
             j++;
           }
-          if (j === n) {
-            i = n;
-            break;
-          }
-          this.emit(chunk.subarray(seg, j));
-          if (chunk[j] === CR) {
-            this.state = State.Cr;
-          } else {
-            this.bare(); // LF without CR
-          }
-          i = j + 1;
-          seg = i;
           break;
         }
         case State.Cr: {
@@ -127,6 +165,10 @@ export class DotDataReader {
     }
     if (this.state === State.Text && seg < n) this.emit(chunk.subarray(seg, n));
     return undefined;
+  }
+
+  private emitRange(chunk: Buffer, from: number, to: number): void {
+    if (to > from) this.collector.append(chunk.subarray(from, to));
   }
 
   private emit(bytes: Buffer): void {
