@@ -109,7 +109,7 @@ export class BodyCanonicalizer {
 
   // relaxed: whitespace runs become one SP (dropped at line end), line ends are held until content follows.
   // Only a tab, two spaces in a row or a space before CRLF change anything: everything between those
-  // (found with native indexOf scans) passes through as one slice. The lines holding them, and the last
+  // (found with a native indexOf for tabs and a word-at-a-time scan for the rest) passes through as one slice. The lines holding them, and the last
   // partial line of a chunk, go through the byte-by-byte state machine.
   private pushRelaxed(chunk: Buffer): void {
     const length = chunk.length;
@@ -135,17 +135,14 @@ export class BodyCanonicalizer {
     }
     const lastLine = chunk.lastIndexOf(CRLF_TEXT);
     const wholeLinesEnd = lastLine === -1 || lastLine + 2 < i ? i : lastLine + 2;
+    // tabAt and runAt cache the next hit of each scan, so no byte is scanned twice.
     let tabAt = -2;
-    let doubleAt = -2;
-    let trailingAt = -2;
+    let runAt = -2;
     while (i < wholeLinesEnd) {
       if (tabAt !== -1 && tabAt < i) tabAt = chunk.indexOf(HTAB, i);
-      if (doubleAt !== -1 && doubleAt < i) doubleAt = indexOfDoubleSpace(chunk, i);
-      if (trailingAt !== -1 && trailingAt < i) trailingAt = indexOfSpaceCrlf(chunk, i);
-      let special = wholeLinesEnd;
-      if (tabAt !== -1 && tabAt < special) special = tabAt;
-      if (doubleAt !== -1 && doubleAt < special) special = doubleAt;
-      if (trailingAt !== -1 && trailingAt < special) special = trailingAt;
+      const limit = tabAt !== -1 && tabAt < wholeLinesEnd ? tabAt : wholeLinesEnd;
+      if (runAt < i) runAt = indexOfSpaceRun(chunk, i, limit);
+      let special = runAt < limit ? runAt : limit;
       if (special >= wholeLinesEnd) {
         this.writeVerbatim(chunk, i, wholeLinesEnd);
         break;
@@ -327,23 +324,48 @@ export function canonicalizeBody(body: Buffer, canonicalization: Canonicalizatio
 }
 
 // Buffer#indexOf with a two- or three-byte needle starting with SP stops at every space of the text (about
-// 10 µs per 10 KB). These two find the same positions in a fraction of that.
+// 10 µs per 10 KB), and a byte loop costs about as much. indexOfSpaceRun reads four bytes at a time instead.
 
-/** chunk.indexOf(' \r\n', from), walking the CRs (rare in text, found by a native one-byte scan). */
-function indexOfSpaceCrlf(chunk: Buffer, from: number): number {
-  for (let cr = chunk.indexOf(CR, from + 1); cr !== -1; cr = chunk.indexOf(CR, cr + 1)) {
-    if (chunk[cr - 1] === SP && chunk[cr + 1] === LF) return cr - 1;
-  }
-  return -1;
+/** Whether this platform stores a Uint32 low byte first (the word scan below assumes it). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+const ONES = 0x01010101;
+const HIGHS = 0x80808080;
+const NO_WORDS = new Int32Array(0);
+
+/** Whether `chunk[at]` is a space starting two spaces or a space before CRLF. */
+function isSpaceRunAt(chunk: Buffer, at: number): boolean {
+  if (chunk[at] !== SP) return false;
+  const next = chunk[at + 1];
+  return next === SP || (next === CR && chunk[at + 2] === LF);
 }
 
-/** chunk.indexOf('  ', from), looking at every second byte: any pair of spaces covers one of them. */
-function indexOfDoubleSpace(chunk: Buffer, from: number): number {
-  const length = chunk.length;
-  for (let i = from + 1; i < length; i += 2) {
-    if (chunk[i] !== SP) continue;
-    if (chunk[i - 1] === SP) return i - 1;
-    if (chunk[i + 1] === SP) return i;
+/**
+ * The first offset in `[from, to)` where two spaces or a space before CRLF start, or `to` when there is
+ * none (bytes from `to` on may be read to finish a match). Each 32-bit word gets a bit per space and per
+ * CR byte (the zero-byte test, which may flag a byte just above a real match but never misses one), and a
+ * word is looked at byte by byte only when a space is flagged before a space or CR.
+ */
+function indexOfSpaceRun(chunk: Buffer, from: number, to: number): number {
+  let head = ((chunk.byteOffset + from + 3) & ~3) - chunk.byteOffset;
+  if (!LITTLE_ENDIAN || head > to) head = to;
+  for (let at = from; at < head; at++) if (isSpaceRunAt(chunk, at)) return at;
+  const count = (to - head) >>> 2;
+  // An Int32Array must start on a multiple of 4 even when empty: `head` is one whenever count > 0.
+  const words = count > 0 ? new Int32Array(chunk.buffer, chunk.byteOffset + head, count) : NO_WORDS;
+  let carry = 0; // the flag of a space in the previous word's last byte, moved to the first byte's place
+  for (let k = 0; k < count; k++) {
+    const word = words[k] as number;
+    const xs = word ^ 0x20202020;
+    const spaces = (xs - ONES) & ~xs & HIGHS;
+    const xc = word ^ 0x0d0d0d0d;
+    const followers = spaces | ((xc - ONES) & ~xc & HIGHS);
+    if (((spaces & (followers >>> 8)) | (carry & followers)) !== 0) {
+      const at = head + (k << 2);
+      for (let b = at - 1 < from ? from : at - 1; b < at + 4; b++) if (isSpaceRunAt(chunk, b)) return b;
+    }
+    carry = spaces >>> 24;
   }
-  return -1;
+  const tail = head + (count << 2);
+  for (let at = tail - 1 < from ? from : tail - 1; at < to; at++) if (isSpaceRunAt(chunk, at)) return at;
+  return to;
 }
