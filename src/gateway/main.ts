@@ -22,7 +22,7 @@ import { DEFAULT_RETRY_SCHEDULE } from './queue/retry.js';
 import { startSmtpGateway, type SmtpGateway } from './smtp/server.js';
 import { SMTP_CHANNEL_NAME, type SmtpEvent } from './smtp/events.js';
 import { lockDataDir } from './process/data-dir.js';
-import type { GatewayLogger, LogLevel } from './process/log.js';
+import { LOG_LEVELS, type GatewayLogger, type LogLevel } from './process/log.js';
 import { ReceivedHeaderSink } from './process/received.js';
 import { resolveSettings, type GeneratedSecret } from './process/settings.js';
 
@@ -127,9 +127,14 @@ export async function startGateway(options: GatewayMainOptions): Promise<Running
       undo.push(stopReports);
     }
 
+    // Events below the configured level (several per message at the default) are dropped before any work.
+    const minLevel = LOG_LEVELS.indexOf(config.log.level);
     const onEvent = (message: unknown) => {
-      const { type, ...fields } = message as SmtpEvent;
-      logger.log(EVENT_LEVEL[type] ?? 'info', `smtp-${type}`, fields);
+      const event = message as SmtpEvent;
+      const level = EVENT_LEVEL[event.type] ?? 'info';
+      if (LOG_LEVELS.indexOf(level) < minLevel) return;
+      const { type, ...fields } = event;
+      logger.log(level, `smtp-${type}`, fields);
     };
     subscribe(SMTP_CHANNEL_NAME, onEvent);
     undo.push(() => void unsubscribe(SMTP_CHANNEL_NAME, onEvent));
