@@ -104,7 +104,7 @@ export class SqliteQueueStore implements QueueStore, TraceStore {
       this.stmt('INSERT INTO bodies (message_id, data) VALUES (?, ?)').run(id, message.data);
       this.trace.addMessage(id, message);
       const { client } = message;
-      this.trace.addEvents(id, [
+      this.trace.addEventGroup(id, [
         { kind: 'connection', at: message.receivedAt, data: {
           ip: client.ip, port: client.port, helo: client.helo, listener: client.listener,
           tls: client.tls === undefined ? null : `${client.tls.version} ${client.tls.cipher}`,

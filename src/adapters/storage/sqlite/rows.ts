@@ -46,7 +46,7 @@ export interface TraceEventRow {
   seq: number;
   message_id: string;
   at: number;
-  kind: TraceEventKind;
+  kind: TraceEventKind | typeof TRACE_EVENT_GROUP;
   data_json: string;
 }
 
@@ -93,8 +93,26 @@ export function toMessage(row: MessageRow, recipients: RecipientRow[]): QueuedMe
   return message;
 }
 
-export function toTraceEvent(row: TraceEventRow): TraceEvent {
-  return { seq: row.seq, messageId: row.message_id, at: row.at, kind: row.kind, data: JSON.parse(row.data_json) as TraceData };
+/**
+ * The `kind` of a trace_events row that holds several events recorded together (a message's enqueue-time
+ * trail: connection, envelope, policy decisions, queue): `data_json` is an array of {kind, at, data}.
+ * Never a TraceEventKind; only this file and trace-sql.ts know it.
+ */
+export const TRACE_EVENT_GROUP = 'group';
+
+/** One event recorded in a group row. */
+export interface GroupedTraceEvent {
+  kind: TraceEventKind;
+  at: number;
+  data: TraceData;
+}
+
+/** The events a trace_events row holds: one, or each of a group row's, in order, sharing the row's seq. */
+export function toTraceEvents(row: TraceEventRow): TraceEvent[] {
+  if (row.kind === TRACE_EVENT_GROUP) {
+    return (JSON.parse(row.data_json) as GroupedTraceEvent[]).map((e) => ({ seq: row.seq, messageId: row.message_id, at: e.at, kind: e.kind, data: e.data }));
+  }
+  return [{ seq: row.seq, messageId: row.message_id, at: row.at, kind: row.kind, data: JSON.parse(row.data_json) as TraceData }];
 }
 
 /** The domain of an address, lower-case ('' for the null sender or an address without '@'). */

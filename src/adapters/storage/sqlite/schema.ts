@@ -11,7 +11,11 @@
 
 import type Database from 'better-sqlite3';
 
-export const SCHEMA_VERSION = 1;
+/**
+ * 2: a trace_events row may hold a group of events (kind 'group', see rows.ts); a version-1 database is
+ * read as it is and upgraded in place (no table changes), and a mailflow that knows only 1 refuses a 2.
+ */
+export const SCHEMA_VERSION = 2;
 
 /** How long a connection waits for another process's write lock before failing (CLI or a second node). */
 export const BUSY_TIMEOUT_MS = 5_000;
