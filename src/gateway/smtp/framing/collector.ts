@@ -59,16 +59,19 @@ export class MessageCollector {
   }
 
   private findHeaderEnd(bytes: Buffer, offset: number): void {
-    const probe = Buffer.concat([this.tail, bytes]);
-    const at = probe.indexOf(CRLFCRLF);
-    if (at >= 0) {
-      // `at` is where the CRLF ending the last field starts, in probe coordinates.
-      this.headerEnd = Math.max(0, offset - this.tail.length + at + 2);
+    // Search the seam (the last bytes seen + the first three of these) and then these bytes where they are:
+    // joining them to the tail copied the whole first slice (a message's header and more) for every message.
+    const seam = Buffer.concat([this.tail, bytes.subarray(0, 3)]);
+    const atSeam = seam.indexOf(CRLFCRLF);
+    // Where the CRLF ending the last field starts, relative to `bytes` (negative: in the tail).
+    const at = atSeam >= 0 ? atSeam - this.tail.length : bytes.indexOf(CRLFCRLF);
+    if (atSeam >= 0 || at >= 0) {
+      this.headerEnd = Math.max(0, offset + at + 2);
       if (this.headerEnd > this.limits.maxHeaderBytes) this.fail('header-too-big');
       return;
     }
     if (this.size > this.limits.maxHeaderBytes) return this.fail('header-too-big');
-    this.tail = probe.subarray(Math.max(0, probe.length - 3));
+    this.tail = bytes.length >= 3 ? bytes.subarray(bytes.length - 3) : seam.subarray(Math.max(0, seam.length - 3));
   }
 
   private fail(reason: CollectFailure): void {
