@@ -110,26 +110,28 @@ export function blankTagValue(raw: Buffer, start: number, end: number): Buffer {
  * string", which is how over-signing works). RFC 6376 §5.4.2.
  */
 export class HeaderIndex {
-  private readonly byName = new Map<string, number[]>();
+  private readonly byName = new Map<string, IndexedName>();
+  /** Numbers select calls, so each call's cursors start fresh without a Map of its own. */
+  private calls = 0;
 
   constructor(readonly fields: readonly HeaderField[]) {
     for (let index = 0; index < fields.length; index++) {
       const field = fields[index] as HeaderField;
       if (field.malformed !== undefined) continue;
-      const list = this.byName.get(field.lowerName);
-      if (list === undefined) this.byName.set(field.lowerName, [index]);
-      else list.push(index);
+      const entry = this.byName.get(field.lowerName);
+      if (entry === undefined) this.byName.set(field.lowerName, { lowerName: field.lowerName, positions: [index], next: 0, call: 0 });
+      else entry.positions.push(index);
     }
   }
 
   /** How many instances of `lowerName` the message has. */
   count(lowerName: string): number {
-    return this.byName.get(lowerName)?.length ?? 0;
+    return this.byName.get(lowerName)?.positions.length ?? 0;
   }
 
   /** Positions of the instances of `lowerName`, top first. */
   positions(lowerName: string): readonly number[] {
-    return this.byName.get(lowerName) ?? [];
+    return this.byName.get(lowerName)?.positions ?? [];
   }
 
   /**
@@ -145,30 +147,45 @@ export class HeaderIndex {
    * lists, not counting `exclude`: an added instance of those would go unsigned (RFC 6376 §8.15).
    */
   selectWithUnsigned(names: readonly string[], exclude = -1): { picked: number[]; unsigned: string[] } {
-    const used = new Map<string, number>();
+    const call = ++this.calls;
+    const used: IndexedName[] = [];
     const picked: number[] = [];
     for (const name of names) {
-      const lower = name.toLowerCase();
-      const list = this.byName.get(lower);
-      if (list === undefined) continue;
-      let next = used.get(lower) ?? list.length - 1;
-      if (next >= 0 && list[next] === exclude) next--;
+      const entry = this.byName.get(name.toLowerCase());
+      if (entry === undefined) continue;
+      if (entry.call !== call) {
+        entry.call = call;
+        entry.next = entry.positions.length - 1;
+        used.push(entry);
+      }
+      let next = entry.next;
+      if (next >= 0 && entry.positions[next] === exclude) next--;
       if (next < 0) {
-        used.set(lower, -1);
+        entry.next = -1;
         continue;
       }
-      picked.push(list[next] as number);
-      used.set(lower, next - 1);
+      picked.push(entry.positions[next] as number);
+      entry.next = next - 1;
     }
     const unsigned: string[] = [];
-    for (const [lower, next] of used) {
+    for (const entry of used) {
       // Instances 0..next were not picked; `exclude`, when among them, is not an instance to sign.
-      let left = next + 1;
-      if (left > 0 && exclude !== -1 && (this.byName.get(lower) as number[]).lastIndexOf(exclude, next) !== -1) left--;
-      if (left > 0) unsigned.push(lower);
+      let left = entry.next + 1;
+      if (left > 0 && exclude !== -1 && entry.positions.lastIndexOf(exclude, entry.next) !== -1) left--;
+      if (left > 0) unsigned.push(entry.lowerName);
     }
     return { picked, unsigned };
   }
+}
+
+/** The instances of one field name, and the cursor a select call moves over them. */
+interface IndexedName {
+  lowerName: string;
+  /** Field positions, top first. */
+  positions: number[];
+  /** The next instance to pick (from the bottom) in call number `call`; -1 when none is left. */
+  next: number;
+  call: number;
 }
 
 /**
@@ -198,9 +215,49 @@ export function headerHashInputSkipping(
   bTo: number,
   algorithm: CanonicalizationAlgorithm,
 ): Buffer {
+  const out = Buffer.allocUnsafe(hashInputBound(fields, picked, ownField));
+  return out.subarray(0, writeHashInput(fields, picked, ownField, bFrom, bTo, algorithm, out));
+}
+
+/** Reused by headerHashInputTransient, up to MAX_SCRATCH_BYTES; a larger input gets a buffer of its own. */
+let scratch = Buffer.alloc(0);
+/** Real header hash inputs are a few KB; a huge hostile one is not kept alive after its call. */
+const MAX_SCRATCH_BYTES = 64 * 1024;
+
+/**
+ * headerHashInputSkipping into a buffer shared between calls: the result is valid only until the next
+ * call. For a verifier that hashes it at once; saves allocating (and collecting) a buffer per signature.
+ */
+export function headerHashInputTransient(
+  fields: readonly HeaderField[],
+  picked: readonly number[],
+  ownField: Buffer,
+  bFrom: number,
+  bTo: number,
+  algorithm: CanonicalizationAlgorithm,
+): Buffer {
+  const size = hashInputBound(fields, picked, ownField);
+  if (size > MAX_SCRATCH_BYTES) return headerHashInputSkipping(fields, picked, ownField, bFrom, bTo, algorithm);
+  if (scratch.length < size) scratch = Buffer.allocUnsafeSlow(Math.min(MAX_SCRATCH_BYTES, Math.max(size, 2 * scratch.length, 4096)));
+  return scratch.subarray(0, writeHashInput(fields, picked, ownField, bFrom, bTo, algorithm, scratch));
+}
+
+/** An upper bound on the header hash input's size: relaxed output is never longer than the raw field plus CRLF. */
+function hashInputBound(fields: readonly HeaderField[], picked: readonly number[], ownField: Buffer): number {
   let size = ownField.length;
   for (const position of picked) size += (fields[position] as HeaderField).raw.length + 2;
-  const out = Buffer.allocUnsafe(size);
+  return size;
+}
+
+function writeHashInput(
+  fields: readonly HeaderField[],
+  picked: readonly number[],
+  ownField: Buffer,
+  bFrom: number,
+  bTo: number,
+  algorithm: CanonicalizationAlgorithm,
+  out: Buffer,
+): number {
   let n = 0;
   for (const position of picked) {
     const raw = (fields[position] as HeaderField).raw;
@@ -216,5 +273,5 @@ export function headerHashInputSkipping(
     n += ownField.copy(out, n, 0, bFrom);
     n += ownField.copy(out, n, bTo);
   }
-  return out.subarray(0, n);
+  return n;
 }

@@ -1,7 +1,7 @@
 // Fetching a DKIM key record (RFC 6376 §3.6.2, §6.1.2): the one place where DNS answers map to DKIM
 // outcomes. NXDOMAIN and NODATA mean "no key" (PERMFAIL); any DNS error means "try later" (TEMPFAIL).
 
-import type { DnsResolver } from '../../core/dns/types.js';
+import type { DnsAnswer, DnsResolver } from '../../core/dns/types.js';
 
 export type KeyLookup =
   | { kind: 'keys'; texts: string[] }
@@ -21,25 +21,39 @@ const textsByAnswer = new WeakMap<object, string[]>();
  */
 export async function lookupKey(resolver: DnsResolver, name: string): Promise<KeyLookup> {
   try {
-    const answer = await resolver.resolve(name, 'TXT');
-    switch (answer.kind) {
-      case 'records': {
-        let texts = textsByAnswer.get(answer);
-        if (texts === undefined) {
-          texts = Object.freeze(answer.records.map((record) => record.data.join(''))) as string[];
-          textsByAnswer.set(answer, texts);
-        }
-        return texts.length > 0 ? { kind: 'keys', texts } : { kind: 'none', detail: 'no TXT record' };
-      }
-      case 'nxdomain':
-        return { kind: 'none', detail: 'NXDOMAIN' };
-      case 'nodata':
-        return { kind: 'none', detail: 'no TXT record' };
-      case 'error':
-        return { kind: 'temp', detail: `${answer.error}: ${answer.detail}` };
-    }
+    return keyLookupFromAnswer(await resolver.resolve(name, 'TXT'));
   } catch (error) {
-    // The port promises not to throw; a resolver that does anyway is treated as a temporary failure.
-    return { kind: 'temp', detail: `resolver failed: ${(error as Error).message}` };
+    return keyLookupFromError(error);
   }
+}
+
+/** What lookupKey returns for a DNS answer (the one mapping of answers to DKIM key outcomes). */
+export function keyLookupFromAnswer(answer: DnsAnswer<'TXT'>): KeyLookup {
+  switch (answer.kind) {
+    case 'records': {
+      let texts = textsByAnswer.get(answer);
+      if (texts === undefined) {
+        texts = Object.freeze(answer.records.map((record) => record.data.join(''))) as string[];
+        textsByAnswer.set(answer, texts);
+      }
+      return texts.length > 0 ? { kind: 'keys', texts } : { kind: 'none', detail: 'no TXT record' };
+    }
+    case 'nxdomain':
+      return { kind: 'none', detail: 'NXDOMAIN' };
+    case 'nodata':
+      return { kind: 'none', detail: 'no TXT record' };
+    case 'error':
+      return { kind: 'temp', detail: `${answer.error}: ${answer.detail}` };
+  }
+}
+
+/** What lookupKey returns when the resolver throws or rejects (the port promises not to). */
+export function keyLookupFromError(error: unknown): KeyLookup {
+  // A resolver that fails anyway is treated as a temporary failure.
+  return { kind: 'temp', detail: `resolver failed: ${(error as Error).message}` };
+}
+
+/** Tells a KeyLookup from a DNS answer (their `kind`s differ). */
+export function isKeyLookup(value: DnsAnswer<'TXT'> | KeyLookup): value is KeyLookup {
+  return value.kind === 'keys' || value.kind === 'none' || value.kind === 'temp';
 }

@@ -3,15 +3,15 @@
 
 import type { Clock } from '../../core/clock.js';
 import { systemClock } from '../../core/clock.js';
-import type { DnsResolver } from '../../core/dns/types.js';
+import type { DnsAnswer, DnsResolver } from '../../core/dns/types.js';
 import type { HeaderField } from '../../core/message/headers.js';
 import { splitMessage } from '../../core/message/split.js';
 import { MAX_HEADER_BLOCK_BYTES, splitMessageStream } from '../../core/message/stream.js';
 import { BodyHasher, type BodyHashResult } from './body-hash.js';
-import { formatCanonicalization, headerHashInputSkipping, HeaderIndex } from './canonicalize.js';
+import { formatCanonicalization, headerHashInputTransient, HeaderIndex } from './canonicalize.js';
 import { hashOf, keyTypeOf, verifyHeaderData } from './crypto.js';
 import { DkimKeyCache, defaultKeyCache, type LoadedKey } from './key-record.js';
-import { lookupKey, type KeyLookup } from './key-lookup.js';
+import { isKeyLookup, keyLookupFromAnswer, keyLookupFromError, type KeyLookup } from './key-lookup.js';
 import { parseDkimSignatureField, type DkimSignature, type PartialSignature } from './signature.js';
 import type { DkimReason, DkimResult, DkimSignatureResult, DkimVerifyResult } from './types.js';
 
@@ -45,6 +45,8 @@ interface Pending {
   bValue: { start: number; end: number };
   /** Positions of the header fields h= covers, in h= order (RFC 6376 §5.4.2). */
   picked: number[];
+  /** `selector._domainkey.domain`, where the key record is published (RFC 6376 §3.6.2.1). */
+  keyName: string;
   hasherKey: string;
   warnings: string[];
 }
@@ -84,45 +86,79 @@ export async function verifyDkim(message: Buffer | AsyncIterable<Buffer>, option
   const index = new HeaderIndex(headers);
   const positions = index.positions('dkim-signature');
   const nowSeconds = Math.floor(clock.now() / 1000);
-  const slots: Slot[] = positions.slice(0, maxSignatures).map((field) => prepare(headers, index, field, nowSeconds, options.legacy === true));
+  const legacy = options.legacy === true;
   // Signatures past the limit are only counted (ignoredSignatures): a flood of them costs nothing.
+  const evaluated = Math.min(positions.length, maxSignatures);
+  const slots: Slot[] = [];
+  for (let k = 0; k < evaluated; k++) slots.push(prepare(headers, index, positions[k] as number, nowSeconds, legacy));
 
-  // Key lookups start now and run while the body is hashed; one query per key name.
-  const lookups = new Map<string, Promise<KeyLookup>>();
-  const hashers = new Map<string, BodyHasher>();
+  // Key lookups start now and run while the body is hashed; one query per key name, one hasher per body
+  // canonicalization. Arrays, not Maps: there are at most maxSignatures entries, usually one.
+  const keyNames: string[] = [];
+  const lookups: Promise<DnsAnswer<'TXT'> | KeyLookup>[] = [];
+  const hasherKeys: string[] = [];
+  const hashers: BodyHasher[] = [];
   for (const slot of slots) {
     if (!('pending' in slot)) continue;
-    const { sig, hasherKey } = slot.pending;
-    const name = `${sig.selector}._domainkey.${sig.domain}`;
-    if (!lookups.has(name)) lookups.set(name, lookupKey(options.resolver, name));
-    if (!hashers.has(hasherKey)) {
-      hashers.set(hasherKey, new BodyHasher(sig.canonicalization.body, hashOf(sig.algorithm), sig.bodyLength));
+    const { sig, keyName, hasherKey } = slot.pending;
+    if (!keyNames.includes(keyName)) {
+      keyNames.push(keyName);
+      lookups.push(resolveKey(options.resolver, keyName));
+    }
+    if (!hasherKeys.includes(hasherKey)) {
+      hasherKeys.push(hasherKey);
+      hashers.push(new BodyHasher(sig.canonicalization.body, hashOf(sig.algorithm), sig.bodyLength));
     }
   }
 
-  if (hashers.size > 0) {
-    const all = [...hashers.values()];
-    if (bodyBuffer !== undefined) for (const hasher of all) hasher.update(bodyBuffer);
+  if (hashers.length > 0) {
+    if (bodyBuffer !== undefined) for (const hasher of hashers) hasher.update(bodyBuffer);
     else if (bodyStream !== undefined) {
-      for await (const chunk of bodyStream) for (const hasher of all) hasher.update(chunk);
+      for await (const chunk of bodyStream) for (const hasher of hashers) hasher.update(chunk);
     }
   }
 
+  // Answers by key name, turned into lookups once each (several signatures may share a key).
+  const keyLookups: (KeyLookup | undefined)[] = [];
   const results: DkimSignatureResult[] = [];
   for (const slot of slots) {
     if ('done' in slot) {
       results.push(slot.done);
       continue;
     }
-    const { sig } = slot.pending;
-    const lookup = await (lookups.get(`${sig.selector}._domainkey.${sig.domain}`) as Promise<KeyLookup>);
-    const bodyHash = (hashers.get(slot.pending.hasherKey) as BodyHasher).digest();
-    results.push(evaluate(slot.pending, headers, lookup, bodyHash, cache, options.legacy === true));
+    const { pending } = slot;
+    const at = keyNames.indexOf(pending.keyName);
+    let lookup = keyLookups[at];
+    if (lookup === undefined) {
+      // One await per key name (resolveKey never rejects); the answer is mapped without another promise.
+      const answer = await (lookups[at] as Promise<DnsAnswer<'TXT'> | KeyLookup>);
+      lookup = isKeyLookup(answer) ? answer : keyLookupFromAnswer(answer);
+      keyLookups[at] = lookup;
+    }
+    const bodyHash = (hashers[hasherKeys.indexOf(pending.hasherKey)] as BodyHasher).digest();
+    results.push(evaluate(pending, headers, lookup, bodyHash, cache, legacy));
   }
   if (normalized === true || (normalized !== false && normalized())) for (const result of results) result.warnings.push('line-endings-normalized');
   assignHeaderB(results);
-  const ignored = positions.length - Math.min(positions.length, maxSignatures);
+  const ignored = positions.length - evaluated;
   return ignored > 0 ? { signatures: results, ignoredSignatures: ignored } : { signatures: results };
+}
+
+/**
+ * Starts the TXT query for a key. The port promises not to throw; a resolver that does anyway (at once or
+ * by rejecting) is reported as lookupKey reports it, so the promise returned here never rejects (it may
+ * wait unobserved while the body is read from a stream).
+ */
+function resolveKey(resolver: DnsResolver, name: string): Promise<DnsAnswer<'TXT'> | KeyLookup> {
+  try {
+    return resolver.resolve(name, 'TXT').then(undefined, resolverFailed);
+  } catch (error) {
+    return Promise.resolve(resolverFailed(error));
+  }
+}
+
+function resolverFailed(error: unknown): KeyLookup {
+  return keyLookupFromError(error);
 }
 
 /** Parses one signature and does every check that needs neither DNS nor the body. */
@@ -149,7 +185,8 @@ function prepare(headers: HeaderField[], index: HeaderIndex, position: number, n
     return doneSlot(sig, warnings, 'policy', 'signature-timestamp-future', `the signature is dated in the future (t=${sig.timestamp})`);
   }
   const hasherKey = `${sig.canonicalization.body}/${hashOf(sig.algorithm)}/${sig.bodyLength ?? ''}`;
-  return { pending: { sig, field: position, bValue, picked, hasherKey, warnings } };
+  const keyName = `${sig.selector}._domainkey.${sig.domain}`;
+  return { pending: { sig, field: position, bValue, picked, keyName, hasherKey, warnings } };
 }
 
 function evaluate(
@@ -160,9 +197,8 @@ function evaluate(
   cache: DkimKeyCache,
   legacy: boolean,
 ): DkimSignatureResult {
-  const { sig, warnings } = pending;
+  const { sig, warnings, keyName } = pending;
   const out = base(sig, warnings);
-  const keyName = `${sig.selector}._domainkey.${sig.domain}`;
   if (lookup.kind === 'temp') return finish(out, 'temperror', 'key-dns-error', `the key ${keyName} could not be fetched: ${lookup.detail}`);
   if (lookup.kind === 'none') return finish(out, 'permerror', 'key-not-found', `no key record at ${keyName} (${lookup.detail})`);
 
@@ -211,7 +247,8 @@ function evaluate(
   const bodyMatched = bodyHash.hash.equals(sig.bodyHash);
   out.bodyHashMatched = bodyMatched;
   const own = (headers[pending.field] as HeaderField).raw;
-  const data = headerHashInputSkipping(headers, pending.picked, own, pending.bValue.start, pending.bValue.end, sig.canonicalization.header);
+  // Transient: hashed by verifyHeaderData right away, before anything else fills the shared buffer.
+  const data = headerHashInputTransient(headers, pending.picked, own, pending.bValue.start, pending.bValue.end, sig.canonicalization.header);
   const headerValid = verifyHeaderData(sig.algorithm, data, key, sig.signature);
   if (!bodyMatched) {
     const note = headerValid ? 'the headers are intact, so the body was changed after signing' : 'the header signature does not verify either';
@@ -278,13 +315,22 @@ function headerTooLarge(limit: number): DkimVerifyResult {
 
 /** Shortens each b= to the shortest prefix (at least 8 characters) no other signature shares (RFC 6008 §4). */
 function assignHeaderB(results: DkimSignatureResult[]): void {
-  const full = results.map((r) => r.headerB);
-  results.forEach((result, i) => {
+  const count = results.length;
+  if (count === 0) return;
+  const full: string[] = [];
+  for (const result of results) full.push(result.headerB);
+  for (let i = 0; i < count; i++) {
     const own = full[i] as string;
     let length = Math.min(MIN_HEADER_B_CHARS, own.length);
-    while (length < own.length && full.some((other, j) => j !== i && other.startsWith(own.slice(0, length)))) length++;
-    result.headerB = own.slice(0, length);
-  });
+    while (length < own.length && sharesPrefix(full, i, own.slice(0, length))) length++;
+    (results[i] as DkimSignatureResult).headerB = own.slice(0, length);
+  }
+}
+
+/** Whether any entry of `full` but the `own`th starts with `prefix`. */
+function sharesPrefix(full: readonly string[], own: number, prefix: string): boolean {
+  for (let j = 0; j < full.length; j++) if (j !== own && (full[j] as string).startsWith(prefix)) return true;
+  return false;
 }
 
 function isoTime(seconds: number): string {
