@@ -200,6 +200,8 @@ export class GroupCommitter {
       if (!failed) throw error;
     }
     this.stats.isolatedReruns++;
+    // Nothing of the first run is left: a BEGIN refused now may be retried like any other.
+    this.writesRun = 0;
     return this.runIsolated.immediate(batch);
   }
 
