@@ -22,6 +22,19 @@ const COLON = 0x3a;
  */
 export function parseCanonicalization(value: string | undefined): Canonicalization | undefined {
   if (value === undefined) return { header: 'simple', body: 'simple' };
+  // The forms signers write, without splitting (this runs once per signature verified).
+  switch (value) {
+    case 'relaxed/relaxed':
+      return { header: 'relaxed', body: 'relaxed' };
+    case 'relaxed/simple':
+    case 'relaxed':
+      return { header: 'relaxed', body: 'simple' };
+    case 'simple/simple':
+    case 'simple':
+      return { header: 'simple', body: 'simple' };
+    case 'simple/relaxed':
+      return { header: 'simple', body: 'relaxed' };
+  }
   const parts = value.toLowerCase().split('/');
   if (parts.length > 2) return undefined;
   const header = parts[0];
@@ -66,13 +79,28 @@ function writeRelaxedHeader(raw: Buffer, skipFrom: number, skipTo: number, out: 
     out[n++] = COLON;
     let pendingSpace = false;
     let wroteValue = false;
+    // The bytes up to `stop` are canonicalized; at `stop` the loop jumps over the skipped range, once.
     const end = raw.length;
-    for (let i = colon + 1; i < end; i++) {
-      if (i === skipFrom && skipTo > skipFrom) {
-        i = skipTo - 1;
+    let stop = skipTo > skipFrom && skipFrom > colon ? skipFrom : end;
+    for (let i = colon + 1; ; i++) {
+      if (i >= stop) {
+        if (stop === end) break;
+        // The range is skipped when the walk lands on its start (an unfolded CRLF may step over it).
+        i = i === stop ? skipTo - 1 : i - 1;
+        stop = end;
         continue;
       }
       const c = raw[i] as number;
+      if (c > SP) {
+        // Most bytes: visible characters.
+        if (pendingSpace) {
+          out[n++] = SP;
+          pendingSpace = false;
+        }
+        out[n++] = c;
+        wroteValue = true;
+        continue;
+      }
       if (c === CR && raw[i + 1] === LF) {
         i++; // unfold: CRLF inside a field is always followed by whitespace
         continue;
@@ -237,7 +265,8 @@ export function headerHashInputTransient(
   algorithm: CanonicalizationAlgorithm,
 ): Buffer {
   const size = hashInputBound(fields, picked, ownField);
-  if (size > MAX_SCRATCH_BYTES) return headerHashInputSkipping(fields, picked, ownField, bFrom, bTo, algorithm);
+  // An inverted range (never from the parser) keeps the copy-bounded behaviour of the allocating version.
+  if (size > MAX_SCRATCH_BYTES || bTo < bFrom) return headerHashInputSkipping(fields, picked, ownField, bFrom, bTo, algorithm);
   if (scratch.length < size) scratch = Buffer.allocUnsafeSlow(Math.min(MAX_SCRATCH_BYTES, Math.max(size, 2 * scratch.length, 4096)));
   return scratch.subarray(0, writeHashInput(fields, picked, ownField, bFrom, bTo, algorithm, scratch));
 }

@@ -88,8 +88,29 @@ export function makeField(raw: Buffer): HeaderField {
     if (c < 33 || c > 126) return { name: '', lowerName: '', raw, malformed: 'bad-name' };
   }
   if (nameEnd === 0) return { name: '', lowerName: '', raw, malformed: 'bad-name' };
+  // Messages repeat a few dozen names: a name seen before is reused instead of decoded and lower-cased
+  // again (a string per field is most of what splitting a header block allocates).
+  const slot = (nameEnd * 31 + (raw[0] as number) * 7 + (raw[nameEnd - 1] as number)) & (NAME_SLOTS - 1);
+  const cached = cachedNames[slot];
+  if (cached !== undefined && cached.length === nameEnd && sameName(cached, raw)) {
+    return { name: cached, lowerName: cachedLowerNames[slot] as string, raw };
+  }
   const name = raw.toString('latin1', 0, nameEnd);
-  return { name, lowerName: name.toLowerCase(), raw };
+  const lowerName = name.toLowerCase();
+  cachedNames[slot] = name;
+  cachedLowerNames[slot] = lowerName;
+  return { name, lowerName, raw };
+}
+
+/** Slots of the field name cache (a power of two), by length and first and last byte. */
+const NAME_SLOTS = 256;
+const cachedNames: (string | undefined)[] = new Array<string | undefined>(NAME_SLOTS).fill(undefined);
+const cachedLowerNames: (string | undefined)[] = new Array<string | undefined>(NAME_SLOTS).fill(undefined);
+
+/** Whether `raw` starts with the bytes of `name` (latin1, as decoded). */
+function sameName(name: string, raw: Buffer): boolean {
+  for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) !== raw[i]) return false;
+  return true;
 }
 
 /** The value of a field: the bytes after the first colon, still folded. */
