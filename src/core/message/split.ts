@@ -3,7 +3,7 @@
 // a MIME parser rewrites too much. Line ends are normalised to CRLF first (see line-endings.ts).
 
 import { normalizeLineEndings } from './line-endings.js';
-import { parseHeaderBlock, type HeaderField } from './headers.js';
+import { makeField, parseHeaderBlock, type HeaderField } from './headers.js';
 
 export interface SplitMessage {
   headers: HeaderField[];
@@ -18,6 +18,10 @@ export interface SplitMessage {
 }
 
 const CRLF = Buffer.from('\r\n');
+const CR = 0x0d;
+const LF = 0x0a;
+const SP = 0x20;
+const HTAB = 0x09;
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 
 /**
@@ -36,6 +40,46 @@ export function findHeaderEnd(message: Buffer): number {
  * odd bytes are kept as they are. The body is a view on the (normalised) input, not a copy.
  */
 export function splitMessage(raw: Buffer): SplitMessage {
+  return splitCRLFMessage(raw) ?? splitNormalized(raw);
+}
+
+/**
+ * splitMessage for a message without bare LF, in one walk over its LFs: the walk that checks each LF has a
+ * CR before it also finds the header lines, the fields and the empty line. Returns undefined at the first
+ * bare LF (the message is then normalised and split as before).
+ */
+function splitCRLFMessage(raw: Buffer): SplitMessage | undefined {
+  const length = raw.length;
+  const headers: HeaderField[] = [];
+  let at = raw.indexOf(LF);
+  if (length >= 2 && raw[0] === CR && raw[1] === LF) {
+    // An empty header block; the rest is body.
+    at = raw.indexOf(LF, 2);
+    for (; at !== -1; at = raw.indexOf(LF, at + 1)) if (raw[at - 1] !== CR) return undefined;
+    return { headers, body: raw.subarray(2), hasSeparator: true, headerBytes: 2, lineEndingsNormalized: false };
+  }
+  let fieldStart = 0;
+  for (; at !== -1; at = raw.indexOf(LF, at + 1)) {
+    if (at === 0 || raw[at - 1] !== CR) return undefined;
+    const next = at + 1;
+    if (next >= length) break;
+    const first = raw[next];
+    if (first === CR && raw[next + 1] === LF) {
+      // The empty line: the header block is [0, next), the body starts after its CRLF.
+      if (next - 2 > fieldStart) headers.push(makeField(raw.subarray(fieldStart, next - 2)));
+      for (let lf = raw.indexOf(LF, next + 2); lf !== -1; lf = raw.indexOf(LF, lf + 1)) if (raw[lf - 1] !== CR) return undefined;
+      return { headers, body: raw.subarray(next + 2), hasSeparator: true, headerBytes: next + 2, lineEndingsNormalized: false };
+    }
+    if (first !== SP && first !== HTAB) {
+      headers.push(makeField(raw.subarray(fieldStart, at - 1)));
+      fieldStart = next;
+    }
+  }
+  // No empty line: everything is header.
+  return { headers: parseHeaderBlock(raw), body: raw.subarray(length), hasSeparator: false, headerBytes: length, lineEndingsNormalized: false };
+}
+
+function splitNormalized(raw: Buffer): SplitMessage {
   const message = normalizeLineEndings(raw);
   const end = findHeaderEnd(message);
   if (end === -1) {
