@@ -2,6 +2,7 @@
 // a hash comes out; memory stays constant whatever the body size. Trailing empty lines are the one thing
 // that needs look-ahead: line ends are counted, not buffered, and written only when more content follows.
 
+import * as nodeCrypto from 'node:crypto';
 import { createHash, type Hash } from 'node:crypto';
 import type { CanonicalizationAlgorithm } from './canonicalize.js';
 
@@ -264,18 +265,26 @@ export interface BodyHashResult {
  * the rest, so a caller can tell how much of the body the signature does not cover.
  */
 export class BodyHasher {
-  private readonly hash: Hash;
+  /** Created on the first bytes that cannot be hashed in one shot (see hashWhole). */
+  private hash: Hash | undefined;
   private readonly canonicalizer: BodyCanonicalizer;
   private canonicalLength = 0;
   private hashedLength = 0;
   private result: BodyHashResult | undefined;
+  /**
+   * During hashWhole: the body, and the range of it that the canonical bytes so far equal. Canonical output
+   * is often the body's own bytes (the canonicalizer passes large pieces on as views of it, and the final
+   * CRLF matches the body's last line end), so the digest is one crypto.hash call, without a Hash object.
+   */
+  private source: Buffer | undefined;
+  private sourceFrom = 0;
+  private sourceTo = 0;
 
   constructor(
     canonicalization: CanonicalizationAlgorithm,
-    algorithm: BodyHashAlgorithm,
+    private readonly algorithm: BodyHashAlgorithm,
     private readonly limit: number = Infinity,
   ) {
-    this.hash = createHash(algorithm);
     this.canonicalizer = new BodyCanonicalizer(canonicalization, (data) => this.take(data));
   }
 
@@ -283,10 +292,40 @@ export class BodyHasher {
     this.canonicalizer.push(chunk);
   }
 
+  /**
+   * The whole body at once (no update before, none after): canonicalizes, hashes and returns what digest()
+   * returns. `body` is only read during the call.
+   */
+  hashWhole(body: Buffer): BodyHashResult {
+    if (this.result !== undefined || this.canonicalLength > 0 || oneShotHash === undefined) {
+      this.update(body);
+      return this.digest();
+    }
+    this.source = body;
+    this.sourceFrom = 0;
+    this.sourceTo = -1;
+    try {
+      this.canonicalizer.push(body);
+      this.canonicalizer.end();
+      if (this.source !== undefined) {
+        const hashed = this.sourceTo === -1 ? body.subarray(0, 0) : body.subarray(this.sourceFrom, this.sourceTo);
+        this.result = { hash: oneShotHash(this.algorithm, hashed, 'buffer'), hashedLength: this.hashedLength, canonicalLength: this.canonicalLength };
+        return this.result;
+      }
+    } finally {
+      this.source = undefined;
+    }
+    // The one-shot path ended on the way (extendSource created the Hash); the body is already ended.
+    this.hash ??= createHash(this.algorithm);
+    this.result = { hash: this.hash.digest(), hashedLength: this.hashedLength, canonicalLength: this.canonicalLength };
+    return this.result;
+  }
+
   /** Ends the body and returns the hash; later calls return the same result. */
   digest(): BodyHashResult {
     if (this.result === undefined) {
       this.canonicalizer.end();
+      this.hash ??= createHash(this.algorithm);
       this.result = { hash: this.hash.digest(), hashedLength: this.hashedLength, canonicalLength: this.canonicalLength };
     }
     return this.result;
@@ -297,10 +336,53 @@ export class BodyHasher {
     if (this.hashedLength >= this.limit) return;
     const room = this.limit - this.hashedLength;
     const piece = data.length <= room ? data : data.subarray(0, room);
+    if (this.source !== undefined && this.extendSource(piece)) {
+      this.hashedLength += piece.length;
+      return;
+    }
+    this.hash ??= createHash(this.algorithm);
     this.hash.update(piece);
     this.hashedLength += piece.length;
   }
+
+  /**
+   * Whether `piece` continues the body range hashed so far (a view of the body, or bytes equal to the body's
+   * next bytes), extending the range. When it does not, the range so far goes to a Hash and the one-shot
+   * path ends.
+   */
+  private extendSource(piece: Buffer): boolean {
+    const source = this.source as Buffer;
+    const length = piece.length;
+    if (this.sourceTo === -1) {
+      // The first piece: a view of the body starts the range.
+      if (piece.buffer === source.buffer && piece.byteOffset >= source.byteOffset && piece.byteOffset + length <= source.byteOffset + source.length) {
+        this.sourceFrom = piece.byteOffset - source.byteOffset;
+        this.sourceTo = this.sourceFrom + length;
+        return true;
+      }
+    } else {
+      const to = this.sourceTo;
+      const isView = piece.buffer === source.buffer && piece.byteOffset === source.byteOffset + to && to + length <= source.length;
+      if (isView || (length <= 64 && to + length <= source.length && sameBytes(piece, source, to))) {
+        this.sourceTo = to + length;
+        return true;
+      }
+    }
+    this.hash = createHash(this.algorithm);
+    if (this.sourceTo !== -1) this.hash.update(source.subarray(this.sourceFrom, this.sourceTo));
+    this.source = undefined;
+    return false;
+  }
 }
+
+/** Whether `source` holds the bytes of `piece` at `at` (a short piece: compared in place, no view made). */
+function sameBytes(piece: Buffer, source: Buffer, at: number): boolean {
+  for (let k = 0; k < piece.length; k++) if (piece[k] !== source[at + k]) return false;
+  return true;
+}
+
+/** crypto.hash (Node 20.12+): a one-shot digest without a Hash object. */
+const oneShotHash = (nodeCrypto as { hash?: (algorithm: string, data: Buffer, outputEncoding: 'buffer') => Buffer }).hash;
 
 /** Hashes a whole body held in memory (a convenience over BodyHasher). */
 export function hashBody(
@@ -309,9 +391,7 @@ export function hashBody(
   algorithm: BodyHashAlgorithm,
   limit?: number,
 ): BodyHashResult {
-  const hasher = new BodyHasher(canonicalization, algorithm, limit);
-  hasher.update(body);
-  return hasher.digest();
+  return new BodyHasher(canonicalization, algorithm, limit).hashWhole(body);
 }
 
 /** Canonicalizes a whole body held in memory (for tests and tools; hashing uses the streaming path). */

@@ -112,7 +112,7 @@ export async function verifyDkim(message: Buffer | AsyncIterable<Buffer>, option
   }
 
   if (hashers.length > 0) {
-    if (bodyBuffer !== undefined) for (const hasher of hashers) hasher.update(bodyBuffer);
+    if (bodyBuffer !== undefined) for (const hasher of hashers) hasher.hashWhole(bodyBuffer);
     else if (bodyStream !== undefined) {
       for await (const chunk of bodyStream) for (const hasher of hashers) hasher.update(chunk);
     }
