@@ -2,7 +2,7 @@
 // one place where a key lookup becomes an ARC signature outcome; the record rules are DKIM's.
 
 import type { KeyObject } from 'node:crypto';
-import { hashOf, keyTypeOf, MIN_RSA_KEY_BITS, type DkimAlgorithm, type DkimKeyCache, type KeyLookup } from '../dkim/index.js';
+import { firstUsableKey, hashOf, keyTypeOf, MIN_RSA_KEY_BITS, type DkimAlgorithm, type DkimKeyCache, type KeyLookup } from '../dkim/index.js';
 import type { ArcSignatureCheck } from './types.js';
 
 export type UsableKey = { ok: true; key: KeyObject; bits: number } | { ok: false; check: ArcSignatureCheck };
@@ -19,15 +19,7 @@ export function usableKey(lookup: KeyLookup, keyName: string, algorithm: DkimAlg
   });
   if (lookup.kind === 'temp') return fail('temperror', 'key-dns-error', `the key ${keyName} could not be fetched: ${lookup.detail}`);
   if (lookup.kind === 'none') return fail('permerror', 'key-not-found', `no key record at ${keyName} (${lookup.detail})`);
-  let loaded: ReturnType<DkimKeyCache['load']> | undefined;
-  for (const text of lookup.texts) {
-    const candidate = cache.load(text);
-    if (candidate.ok) {
-      loaded = candidate;
-      break;
-    }
-    loaded ??= candidate;
-  }
+  const loaded = firstUsableKey(lookup.texts, cache);
   if (loaded === undefined) return fail('permerror', 'key-not-found', `no key record at ${keyName}`);
   if (!loaded.ok) {
     const reason = loaded.code === 'key-revoked' ? 'key-revoked' : loaded.code === 'key-invalid' ? 'key-invalid' : 'key-syntax';

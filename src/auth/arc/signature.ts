@@ -1,7 +1,6 @@
 // ARC-Message-Signature (RFC 8617 §4.1.2) and ARC-Seal (§4.1.3) field parsing. Both are DKIM tag-lists
 // (RFC 6376 §3.2) with i= instead of v=; the seal has cv= and no h=, c= or bh=. Never throws.
 
-import { domainToASCII } from 'node:url';
 import type { HeaderField } from '../../core/message/headers.js';
 import {
   MAX_SIGNATURE_OCTETS,
@@ -14,6 +13,7 @@ import {
   type DkimAlgorithm,
   type TagList,
 } from '../dkim/index.js';
+import { toDomain } from '../dkim/index.js';
 import type { ArcChainStatus, ArcSignatureReason, ArcSignatureVerdict } from './types.js';
 
 /** RFC 8617 §4.2.1: instances run from 1 to 50. */
@@ -213,17 +213,5 @@ function bRegion(tags: TagList, offset: number): { start: number; end: number } 
   return { start: offset + b.valueStart, end: offset + b.valueEnd };
 }
 
-/** Lower-case A-label form of a domain or selector, or undefined when it is not one (RFC 6376 §3.5 d=, s=). */
-export function toDomain(text: string): string | undefined {
-  let name = text;
-  if (/[^\x00-\x7f]/.test(name)) {
-    name = domainToASCII(Buffer.from(name, 'latin1').toString('utf8'));
-    if (name === '') return undefined;
-  }
-  name = name.toLowerCase();
-  if (name.length === 0 || name.length > 253) return undefined;
-  for (const label of name.split('.')) {
-    if (label.length === 0 || label.length > 63 || !/^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?$/.test(label)) return undefined;
-  }
-  return name;
-}
+/** The DKIM d=/s= name rules apply to ARC's d= and s= too (RFC 8617 §4.1.2, §4.1.3). */
+export { toDomain };

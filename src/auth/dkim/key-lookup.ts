@@ -1,6 +1,7 @@
 // Fetching a DKIM key record (RFC 6376 §3.6.2, §6.1.2): the one place where DNS answers map to DKIM
 // outcomes. NXDOMAIN and NODATA mean "no key" (PERMFAIL); any DNS error means "try later" (TEMPFAIL).
 
+import type { DkimKeyCache, LoadedKey } from './key-record.js';
 import type { DnsAnswer, DnsResolver } from '../../core/dns/types.js';
 
 export type KeyLookup =
@@ -56,4 +57,18 @@ export function keyLookupFromError(error: unknown): KeyLookup {
 /** Tells a KeyLookup from a DNS answer (their `kind`s differ). */
 export function isKeyLookup(value: DnsAnswer<'TXT'> | KeyLookup): value is KeyLookup {
   return value.kind === 'keys' || value.kind === 'none' || value.kind === 'temp';
+}
+
+/**
+ * Loads the key records of a lookup in order and returns the first usable one, or, when none is usable, the
+ * first failure (so its reason is reported); undefined when the lookup found no record texts.
+ */
+export function firstUsableKey(texts: readonly string[], cache: DkimKeyCache): LoadedKey | undefined {
+  let loaded: LoadedKey | undefined;
+  for (const text of texts) {
+    const candidate = cache.load(text);
+    if (candidate.ok) return candidate;
+    loaded ??= candidate;
+  }
+  return loaded;
 }

@@ -211,7 +211,7 @@ function partialFrom(tags: TagList | undefined): PartialSignature {
 }
 
 /** Lower-case A-label form of a domain or selector, or undefined when it is not one (RFC 6376 §3.5 d=, s=). */
-function toDomain(text: string): string | undefined {
+export function toDomain(text: string): string | undefined {
   let name = text;
   if (/[^\x00-\x7f]/.test(name)) {
     // latin1-decoded UTF-8 (an internationalised name, RFC 8616): decode, then convert to A-labels.

@@ -10,8 +10,8 @@ import { MAX_HEADER_BLOCK_BYTES, splitMessageStream } from '../../core/message/s
 import { BodyHasher, type BodyHashResult } from './body-hash.js';
 import { formatCanonicalization, headerHashInputTransient, HeaderIndex } from './canonicalize.js';
 import { hashOf, keyTypeOf, verifyHeaderData } from './crypto.js';
-import { DkimKeyCache, defaultKeyCache, type LoadedKey } from './key-record.js';
-import { isKeyLookup, keyLookupFromAnswer, keyLookupFromError, type KeyLookup } from './key-lookup.js';
+import { DkimKeyCache, defaultKeyCache } from './key-record.js';
+import { firstUsableKey, isKeyLookup, keyLookupFromAnswer, keyLookupFromError, type KeyLookup } from './key-lookup.js';
 import { parseDkimSignatureField, type DkimSignature, type PartialSignature } from './signature.js';
 import type { DkimReason, DkimResult, DkimSignatureResult, DkimVerifyResult } from './types.js';
 
@@ -202,15 +202,7 @@ function evaluate(
   if (lookup.kind === 'temp') return finish(out, 'temperror', 'key-dns-error', `the key ${keyName} could not be fetched: ${lookup.detail}`);
   if (lookup.kind === 'none') return finish(out, 'permerror', 'key-not-found', `no key record at ${keyName} (${lookup.detail})`);
 
-  let loaded: LoadedKey | undefined;
-  for (const text of lookup.texts) {
-    const candidate = cache.load(text);
-    if (candidate.ok) {
-      loaded = candidate;
-      break;
-    }
-    loaded ??= candidate;
-  }
+  const loaded = firstUsableKey(lookup.texts, cache);
   if (loaded === undefined) return finish(out, 'permerror', 'key-not-found', `no key record at ${keyName}`);
   if (!loaded.ok) {
     const reason: DkimReason = loaded.code === 'key-revoked' ? 'key-revoked' : loaded.code === 'key-invalid' ? 'key-invalid' : 'key-syntax';
