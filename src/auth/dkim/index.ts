@@ -56,6 +56,7 @@ export {
 } from './canonicalize.js';
 export { BodyCanonicalizer, BodyHasher, hashBody, canonicalizeBody, type BodyHashAlgorithm, type BodyHashResult } from './body-hash.js';
 export { signHeaderData, verifyHeaderData, hashOf, keyTypeOf } from './crypto.js';
+export { ed25519Verify, ed25519Backend, type Ed25519Backend } from './ed25519.js';
 export { lookupKey, firstUsableKey, type KeyLookup } from './key-lookup.js';
 export { toDomain } from './signature.js';
 export { DkimError, type DkimAlgorithm, type DkimReason, type DkimResult, type DkimSignatureResult, type DkimVerifyResult } from './types.js';

@@ -4,6 +4,7 @@
 
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { parseTagList, splitColonList, stripWhitespace } from './tag-list.js';
+import { isSmallOrderEd25519Key, rememberRawEd25519Key } from './ed25519.js';
 
 export type DkimKeyType = 'rsa' | 'ed25519';
 
@@ -89,7 +90,11 @@ export function loadPublicKey(record: DkimKeyRecord): PublicKeyResult {
       if (record.publicKeyData.length !== 32) {
         return { ok: false, message: `an Ed25519 p= must be the raw 32-octet key (RFC 8463 §4), got ${record.publicKeyData.length} octets` };
       }
+      if (isSmallOrderEd25519Key(record.publicKeyData)) {
+        return { ok: false, message: 'p= is an Ed25519 point of small order, which would verify forged signatures' };
+      }
       const key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, record.publicKeyData]), format: 'der', type: 'spki' });
+      rememberRawEd25519Key(key, record.publicKeyData);
       return { ok: true, key, bits: 256 };
     }
     let key: KeyObject;
