@@ -168,6 +168,32 @@ export function queueStoreContract(name: string, open: OpenStore): void {
       assert.equal((await store.claim({ now: T0 + 10, limit: 10, owner: 'w', leaseMs: LEASE }))[0]?.id, held.id);
     });
 
+    test('enqueue with hold commits the message directly in hold with its reason; never claimed until released', async () => {
+      const reason = 'quarantine: dmarc p=quarantine for example.org';
+      const held = await store.enqueue(message({ hold: reason, traceEvents: [{ kind: 'policy', data: { stage: 'inbound-auth', decision: 'quarantine' } }] }));
+      const normal = await store.enqueue(message());
+      const stored = await store.get(held.id);
+      assert.equal(stored?.state, 'hold');
+      assert.equal(stored?.reason, reason);
+      assert.deepEqual((await store.list({ state: 'hold' })).map((m) => m.id), [held.id]);
+      assert.deepEqual(await store.counts(), { incoming: 1, active: 0, deferred: 0, hold: 1, corrupt: 0 });
+      assert.deepEqual((await store.claim({ now: T0 + 1e9, limit: 10, owner: 'w', leaseMs: LEASE })).map((m) => m.id), [normal.id]);
+      // Start-up recovery leaves it where it is, whatever the leases.
+      assert.equal(await store.recover(T0 + 1e9, { allLeases: true }), 1);
+      assert.equal((await store.get(held.id))?.state, 'hold');
+      const [trace] = await store.queryTrace({ id: held.id });
+      assert.equal(trace?.status, 'held');
+      assert.deepEqual(trace?.events.map((e) => e.kind), ['connection', 'envelope', 'policy', 'queue']);
+      assert.deepEqual(trace?.events.at(-1)?.data, { state: 'hold', reason });
+      assert.deepEqual(await store.readBody(held.id), message().data);
+      // The survives-a-restart property holds for held messages too.
+      await store.close();
+      store = await open(dir, clock);
+      assert.equal((await store.get(held.id))?.state, 'hold');
+      assert.equal(await store.release(held.id, T0 + 10), true);
+      assert.equal((await store.claim({ now: T0 + 10, limit: 10, owner: 'w2', leaseMs: LEASE }))[0]?.id, held.id);
+    });
+
     test('recover requeues active messages whose lease expired, and only those', async () => {
       const fresh = await store.enqueue(message());
       const tried = await store.enqueue(message());

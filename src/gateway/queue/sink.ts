@@ -11,6 +11,8 @@ import type { QueueStore } from './types.js';
  */
 export interface TracedIncomingMessage extends IncomingMessage {
   traceEvents?: TraceEventInput[];
+  /** Policy quarantine: commit the message directly in `hold` with this reason (`quarantine: …`). */
+  hold?: string;
 }
 
 export class QueueSink implements MessageSink {
@@ -23,7 +25,7 @@ export class QueueSink implements MessageSink {
     private readonly onQueued?: (id: string) => void,
   ) {}
 
-  /** Commits the message as `incoming`; resolves with its queue id once durable, rejects if the commit failed. */
+  /** Commits the message as `incoming` (or `hold`, see TracedIncomingMessage.hold); resolves with its queue id once durable, rejects if the commit failed. */
   async enqueue(message: TracedIncomingMessage): Promise<{ id: string }> {
     const { id } = await this.store.enqueue({
       envelope: message.envelope,
@@ -33,6 +35,7 @@ export class QueueSink implements MessageSink {
       direction: message.direction,
       kind: 'mail',
       ...(message.traceEvents === undefined ? {} : { traceEvents: message.traceEvents }),
+      ...(message.hold === undefined ? {} : { hold: message.hold }),
     });
     this.onQueued?.(id);
     return { id };

@@ -87,6 +87,11 @@ export interface NewMessage {
   kind?: MessageKind;
   /** Extra trace events (policy decisions) committed with the message. */
   traceEvents?: TraceEventInput[];
+  /**
+   * Commit the message directly in `hold` with this reason (policy quarantine, e.g. `quarantine: dmarc
+   * p=quarantine for example.com`) instead of `incoming`: in the same transaction, so it is never claimable.
+   */
+  hold?: string;
 }
 
 export interface ClaimOptions {
@@ -118,8 +123,8 @@ export interface QueueListOptions {
  */
 export interface QueueStore {
   /**
-   * Stores a message (metadata, recipients, body, first trace events) as `incoming` and resolves with its
-   * id only after the transaction holding it is durable. Concurrent calls share one transaction and one
+   * Stores a message (metadata, recipients, body, first trace events) as `incoming` (or `hold` with
+   * `message.hold` as the reason) and resolves with its id only after the transaction holding it is durable. Concurrent calls share one transaction and one
    * fsync (group commit).
    */
   enqueue(message: NewMessage): Promise<{ id: string }>;

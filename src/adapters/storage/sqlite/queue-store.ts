@@ -88,13 +88,15 @@ export class SqliteQueueStore implements QueueStore, TraceStore {
       const now = this.clock.now();
       const id = newQueueId(now);
       const { envelope } = message;
+      // A policy hold (quarantine) is committed as `hold` in this same transaction: never claimable in between.
+      const held = message.hold !== undefined;
       const stored: StoredEnvelope = { body: envelope.body, smtputf8: envelope.smtputf8 };
       if (envelope.dsn !== undefined) stored.dsn = envelope.dsn;
       this.stmt(
         `INSERT INTO messages (id, state, kind, direction, mail_from, envelope_json, client_json, received_at, queued_at,
-           size, next_attempt_at) VALUES (?, 'incoming', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(id, message.kind ?? 'mail', message.direction, envelope.mailFrom, JSON.stringify(stored),
-        JSON.stringify(message.client), message.receivedAt, now, message.data.length, now);
+           size, next_attempt_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(id, held ? 'hold' : 'incoming', message.kind ?? 'mail', message.direction, envelope.mailFrom, JSON.stringify(stored),
+        JSON.stringify(message.client), message.receivedAt, now, message.data.length, now, held ? message.hold : null);
       const insertRecipient = this.stmt(
         `INSERT INTO recipients (message_id, idx, address, dsn_json, status, updated_at) VALUES (?, ?, ?, ?, 'pending', ?)`,
       );
@@ -115,8 +117,9 @@ export class SqliteQueueStore implements QueueStore, TraceStore {
           body: envelope.body, smtputf8: envelope.smtputf8, kind: message.kind ?? 'mail', direction: message.direction,
         } },
         ...(message.traceEvents ?? []),
-        { kind: 'queue', data: { state: 'incoming' } },
+        held ? { kind: 'queue', data: { state: 'hold', reason: message.hold } } : { kind: 'queue', data: { state: 'incoming' } },
       ], now);
+      if (held) this.trace.setStatus(id, 'held');
       return { id };
     });
   }
