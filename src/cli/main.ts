@@ -13,6 +13,7 @@ import { registerTraceCommands } from './commands/trace.js';
 import { registerTlsPolicyCommands } from './commands/tls-policy.js';
 import { registerGatewayCommands } from './commands/gateway.js';
 import { registerConfigCommands } from './commands/config.js';
+import { registerQueueCommands } from './commands/queue.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
 import { collect } from './option-values.js';
 import { type CliIO, processIO } from './output.js';
@@ -49,6 +50,7 @@ export function buildProgram(io: CliIO): Command {
   registerVerifyCommands(program, io);
   registerSrsCommands(program, io);
   registerTraceCommands(program, io);
+  registerQueueCommands(program, io);
   registerTlsPolicyCommands(program, io);
   registerGatewayCommands(program, io);
   registerConfigCommands(program, io);

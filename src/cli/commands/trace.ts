@@ -11,6 +11,7 @@ import type { CliIO } from '../output.js';
 import { printJson } from '../output.js';
 import type { GlobalOptions } from '../context.js';
 import { UsageError } from '../errors.js';
+import { DEFAULT_DATA_DIR } from './queue.js';
 
 interface TraceCliOptions {
   from?: string;
@@ -44,7 +45,7 @@ export function registerTraceCommands(program: Command, io: CliIO): void {
     .option('--since <time>', 'received at or after: Unix seconds, ISO date, or a duration back from now (2h, 7d)')
     .option('--id <queue-id>', 'one message by queue id')
     .option('--limit <n>', 'most messages shown, newest first (default 100)')
-    .requiredOption('--data-dir <dir>', 'the gateway data directory (holds queue.sqlite)')
+    .option('--data-dir <dir>', 'the gateway data directory (holds queue.sqlite)', DEFAULT_DATA_DIR)
     .action(async (options: TraceCliOptions, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions & TraceCliOptions>();
       const now = globals.now === undefined ? Date.now() : Number(globals.now) * 1000;
