@@ -222,6 +222,25 @@ const tlsRpt: SettingType = {
   ],
 };
 
+/** `inboundAuth`: what the inbound DATA stage checks and enforces (src/gateway/auth, docs/gateway.md). */
+const inboundAuth: SettingType = {
+  kind: 'object',
+  fields: [
+    { key: 'enabled', type: { kind: 'boolean' }, default: true, doc: 'Verify SPF, DKIM, ARC and DMARC on inbound mail, add Authentication-Results and enforce DMARC; false: none of it (no field added, none removed).' },
+    { key: 'authservId', type: hostName, defaultDoc: 'the hostname', doc: 'Our authserv-id (RFC 8601): the name in the Authentication-Results field we add; incoming fields claiming it are removed.' },
+    {
+      key: 'enforceDmarc',
+      type: { kind: 'enum', values: ['reject-and-quarantine', 'quarantine-only', 'report-only'] },
+      default: 'reject-and-quarantine',
+      doc: 'reject-and-quarantine: a failure under p=reject gets 550 5.7.1 and one under p=quarantine is accepted into the queue\'s hold; quarantine-only: both are held; report-only: neither (Authentication-Results only).',
+    },
+    { key: 'onTempError', type: { kind: 'enum', values: ['accept', 'defer'] }, default: 'accept', doc: 'DMARC temperror (DNS failure): accept the message (dmarc=temperror in its Authentication-Results) or defer it with 451 4.4.3.' },
+    { key: 'trustedArcSealers', type: { kind: 'list', of: domain }, default: [], doc: 'ARC sealers (ARC-Seal d=) whose results we believe: a DMARC failure of mail they forwarded and sealed is not enforced when their seal shows a pass (RFC 8617 §7.2).' },
+    { key: 'trustedHops', type: { kind: 'list', of: network }, default: [], doc: 'Filters in front of us (IP addresses or CIDR networks): SPF is checked against the first hop outside them, read from their Received fields.' },
+    { key: 'dmarcMode', type: { kind: 'enum', values: ['rfc9989', 'rfc7489'] }, default: 'rfc9989', doc: 'DMARC policy discovery: the RFC 9989 DNS tree walk, or RFC 7489 with the shipped Public Suffix List.' },
+  ],
+};
+
 /** The whole file. */
 export const CONFIG_SCHEMA: Extract<SettingType, { kind: 'object' }> = {
   kind: 'object',
@@ -268,6 +287,7 @@ export const CONFIG_SCHEMA: Extract<SettingType, { kind: 'object' }> = {
       default: {},
       doc: 'Direct send: unauthenticated mail to our own domains.',
     },
+    { key: 'inboundAuth', type: inboundAuth, default: {}, doc: 'Inbound authentication (SPF, DKIM, ARC, DMARC) and DMARC enforcement for mail on inbound listeners from clients that neither logged in nor matched a connector (docs/gateway.md).' },
     { key: 'limits', type: limits, default: {}, doc: 'SMTP limits; each has a definite reply (docs/gateway-smtp.md).' },
     {
       key: 'tls',

@@ -42,6 +42,17 @@ export interface OutboundTlsSettings {
   mtaStsCacheFile?: string;
 }
 
+/** `inboundAuth`: the inbound authentication stage (src/gateway/auth). */
+export interface InboundAuthConfigSettings {
+  enabled: boolean;
+  authservId?: string;
+  enforceDmarc: 'reject-and-quarantine' | 'quarantine-only' | 'report-only';
+  onTempError: 'accept' | 'defer';
+  trustedArcSealers: string[];
+  trustedHops: string[];
+  dmarcMode: 'rfc9989' | 'rfc7489';
+}
+
 export interface MailflowConfig {
   hostname: string;
   dataDir: string;
@@ -50,6 +61,7 @@ export interface MailflowConfig {
   accounts: AccountSettings[];
   connectors: ConnectorSettings[];
   directSend: { enabled: boolean; rejectOwnDomainFrom: boolean };
+  inboundAuth: InboundAuthConfigSettings;
   limits: SmtpLimits;
   tls: { certFile?: string; keyFile?: string; clientCaFile?: string };
   outboundTls: OutboundTlsSettings;

@@ -17,6 +17,9 @@ import { DeliveryEngine } from './delivery/engine.js';
 import { hostLookupVia, policyEngineTls, type DeliveryTlsOptions } from './delivery/tls-policy.js';
 import { scheduleDailyTlsRpt, writeDailyTlsRptReports } from './delivery/tlsrpt-job.js';
 import { checkAllConnectorsSpf } from './policy/connectors.js';
+import { withInboundAuth } from './policy/index.js';
+import { inboundAuthParts } from './auth/gateway-parts.js';
+import type { MessageSink } from './message-sink.js';
 import { QueueSink } from './queue/sink.js';
 import { DEFAULT_RETRY_SCHEDULE } from './queue/retry.js';
 import { startSmtpGateway, type SmtpGateway } from './smtp/server.js';
@@ -139,8 +142,11 @@ export async function startGateway(options: GatewayMainOptions): Promise<Running
     subscribe(SMTP_CHANNEL_NAME, onEvent);
     undo.push(() => void unsubscribe(SMTP_CHANNEL_NAME, onEvent));
 
-    const sink = new ReceivedHeaderSink(new QueueSink(store, () => engine.wake()), config.hostname);
-    const smtp: SmtpGateway = await startSmtpGateway(settings.gateway, { sink });
+    // Listener → Received → (inbound authentication: A-R above Received, RFC 8601 §5) → queue.
+    const auth = settings.inboundAuth ? inboundAuthParts(settings.inboundAuth, settings.gateway.listeners, resolver, systemClock) : undefined;
+    const queueSink: MessageSink = new QueueSink(store, () => engine.wake());
+    const sink = new ReceivedHeaderSink(auth ? auth.wrapSink(queueSink) : queueSink, config.hostname);
+    const smtp: SmtpGateway = await startSmtpGateway(settings.gateway, { sink, ...(auth ? { extendPolicy: (policy) => withInboundAuth(policy, auth.stage) } : {}) });
     undo.push(() => smtp.close(0));
 
     const listeners: BoundListener[] = smtp.listeners.map((l) => ({ name: l.listener.name, role: l.listener.role, ...l.address, tls: l.listener.tls }));

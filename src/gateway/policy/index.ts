@@ -7,7 +7,8 @@ import { accountRateStage, requireAuthStage, requireTlsStage, senderAllowedStage
 import { acceptedDomainStage, relayRightsStage, routingCharactersStage } from './rcpt-stages.js';
 import { headerFromAllowedStage, hopCountStage, ownDomainFromStage } from './data-stages.js';
 import type { AccountRateLimiter } from './rate-limit.js';
-import type { GatewayPolicy } from './types.js';
+import type { PolicyStage } from './decision.js';
+import type { DataInput, GatewayPolicy } from './types.js';
 
 export interface PolicyParts {
   domains: AcceptedDomains;
@@ -22,6 +23,15 @@ export function buildPolicy(config: GatewayConfig, parts: PolicyParts): GatewayP
     rcpt: [routingCharactersStage, acceptedDomainStage(parts.domains), relayRightsStage],
     data: [hopCountStage(parts.limits.maxReceivedHeaders), headerFromAllowedStage, ownDomainFromStage(parts.domains, config.directSend)],
   };
+}
+
+/**
+ * The policy with the inbound authentication stage (src/gateway/auth) added last among the DATA stages:
+ * the local checks (loop, From rights, own-domain From) are cheap and refuse first; the DNS-bound checks
+ * run only for what they let through. The stage itself skips sessions that are not inbound/unauthenticated.
+ */
+export function withInboundAuth(policy: GatewayPolicy, stage: PolicyStage<DataInput>): GatewayPolicy {
+  return { ...policy, data: [...policy.data, stage] };
 }
 
 export { RELAY_DENIED } from './rcpt-stages.js';

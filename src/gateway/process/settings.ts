@@ -14,6 +14,8 @@ import { parseTlsPolicyConfig } from '../../transport/tls-policy/config.js';
 import type { TlsPolicyConfig } from '../../transport/tls-policy/types.js';
 import type { TlsRptReportSettings } from '../delivery/tlsrpt-job.js';
 import { generatedCertificate, generatedPassword } from './data-dir.js';
+import { compileTrustedNetworks } from '../../auth/pipeline/index.js';
+import type { InboundAuthSettings } from '../auth/types.js';
 
 /** A setting names a file that cannot be read. Code 'gateway-config-file-unreadable'. */
 export class GatewayFileError extends Error {
@@ -51,6 +53,8 @@ export interface ResolvedSettings {
   outboundTls: { policy: TlsPolicyConfig; extraCa: string[]; mtaStsCacheFile: string };
   /** TLS-RPT report settings; absent when tlsRpt.enabled is false. */
   tlsRpt?: TlsRptReportSettings & { dir: string };
+  /** Inbound authentication; absent when inboundAuth.enabled is false. */
+  inboundAuth?: InboundAuthSettings;
 }
 
 /** Reads certificates, hashes or generates passwords and builds the listeners' config. */
@@ -119,6 +123,8 @@ export async function resolveSettings(config: MailflowConfig, dataDir: string): 
     }
   }
   result.outboundTls = resolveOutboundTls(config, dataDir);
+  const inboundAuth = resolveInboundAuth(config);
+  if (inboundAuth !== undefined) result.inboundAuth = inboundAuth;
   if (config.tlsRpt.enabled) {
     result.tlsRpt = {
       organizationName: config.tlsRpt.organizationName ?? config.hostname,
@@ -147,5 +153,24 @@ export function resolveOutboundTls(config: MailflowConfig, dataDir: string): Res
     policy: parsed.value,
     extraCa: o.extraCaFile === undefined ? [] : [readSettingFile('outboundTls.extraCaFile', o.extraCaFile)],
     mtaStsCacheFile: o.mtaStsCacheFile ?? join(dataDir, 'mta-sts-cache.json'),
+  };
+}
+
+/**
+ * `inboundAuth` with its defaults (the authserv-id is the hostname unless set), or undefined when disabled.
+ * The trusted hops are compiled once here so that one the pipeline cannot use stops the start
+ * (VerifyOptionsError) instead of failing every message.
+ */
+export function resolveInboundAuth(config: MailflowConfig): InboundAuthSettings | undefined {
+  const a = config.inboundAuth;
+  if (!a.enabled) return undefined;
+  if (a.trustedHops.length > 0) compileTrustedNetworks(a.trustedHops);
+  return {
+    authservId: (a.authservId ?? config.hostname).toLowerCase(),
+    enforceDmarc: a.enforceDmarc,
+    onTempError: a.onTempError,
+    trustedArcSealers: [...a.trustedArcSealers],
+    trustedHops: [...a.trustedHops],
+    dmarcMode: a.dmarcMode,
   };
 }
