@@ -10,6 +10,8 @@ import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { generateDkimKey, signDkim } from '../src/auth/dkim/index.js';
+import { TestDnsServer } from '../src/testing/dns-server.js';
 import { loadMessage, percentile, runLoad } from './smtp-load.js';
 
 export const GATEWAY_BENCH_CONNECTIONS = 20;
@@ -104,7 +106,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-async function startMailflow(dir: string): Promise<Server> {
+async function startMailflow(dir: string, extraConfig = ''): Promise<Server> {
   const config = join(dir, 'gateway.yaml');
   writeFileSync(config, `hostname: mx.bench.test
 listeners: [{ role: inbound, host: 127.0.0.1, port: 0, tls: none }]
@@ -113,7 +115,7 @@ accounts: []
 limits: { maxConnectionsPerIp: 100, maxMessagesPerSession: 1000000 }
 delivery: { paused: true }
 log: { format: json, level: info }
-`);
+${extraConfig}`);
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/bin.ts'), 'gateway', '--data-dir', join(dir, 'data'), '--config', config], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const match = await waitForLine(child, /"event":"listening".*"port":(\d+)/);
   return { child, port: Number(match[1]) };
@@ -145,7 +147,37 @@ async function startHaraka(dir: string): Promise<Server> {
   return { child, port };
 }
 
-async function measure(name: string, start: (dir: string) => Promise<Server>, options: { durationMs: number; warmupMs: number }): Promise<GatewayBenchRow> {
+/** Sender domain of the load, with SPF, DKIM and DMARC records for the inbound-auth row. */
+const LOAD_DOMAIN = 'client.test';
+/** Distinct pre-signed messages the inbound-auth row cycles through (signing is not the server's work). */
+const SIGNED_POOL = 256;
+
+/**
+ * The inbound-auth row's world: a DNS server in this process publishing the load domain's SPF (loopback
+ * allowed), an Ed25519 DKIM key and DMARC p=reject, and a pool of messages signed with that key, so that the
+ * gateway verifies SPF pass, DKIM pass and DMARC pass for every message, as an MX does for real mail.
+ */
+async function inboundAuthWorld(): Promise<{ dns: TestDnsServer; message: (seq: number) => Buffer }> {
+  const key = generateDkimKey({ type: 'ed25519', domain: LOAD_DOMAIN, selector: 'bench' });
+  const dns = await TestDnsServer.start({
+    [LOAD_DOMAIN]: [{ TXT: 'v=spf1 ip4:127.0.0.0/8 -all' }],
+    [`_dmarc.${LOAD_DOMAIN}`]: [{ TXT: 'v=DMARC1; p=reject' }],
+    [key.dnsName]: [{ TXT: key.txtStrings }],
+  });
+  const pool: Buffer[] = [];
+  for (let seq = 0; seq < SIGNED_POOL; seq++) {
+    const unsigned = loadMessage(seq, GATEWAY_BENCH_MESSAGE_BYTES, `load@${LOAD_DOMAIN}`, 'user@bench.test');
+    pool.push((await signDkim(unsigned, [{ domain: LOAD_DOMAIN, selector: 'bench', privateKey: key.privateKeyPem }])).message);
+  }
+  return { dns, message: (seq) => pool[seq % SIGNED_POOL] as Buffer };
+}
+
+async function measure(
+  name: string,
+  start: (dir: string) => Promise<Server>,
+  options: { durationMs: number; warmupMs: number },
+  message: (seq: number) => Buffer = (seq) => loadMessage(seq, GATEWAY_BENCH_MESSAGE_BYTES, `load@${LOAD_DOMAIN}`, 'user@bench.test'),
+): Promise<GatewayBenchRow> {
   const dir = mkdtempSync(join(tmpdir(), `mailflow-bench-${name.split(' ')[0]}-`));
   let server: Server | undefined;
   try {
@@ -153,7 +185,7 @@ async function measure(name: string, start: (dir: string) => Promise<Server>, op
     if (process.env.BENCH_DEBUG) console.error(`${name}: started on ${server.port}`);
     const load = (durationMs: number) => runLoad({
       host: '127.0.0.1', port: (server as Server).port, connections: GATEWAY_BENCH_CONNECTIONS, durationMs,
-      from: 'load@client.test', to: 'user@bench.test', message: (seq) => loadMessage(seq, GATEWAY_BENCH_MESSAGE_BYTES, 'load@client.test', 'user@bench.test'),
+      from: `load@${LOAD_DOMAIN}`, to: 'user@bench.test', message,
     });
     const warm = await load(options.warmupMs);
     if (process.env.BENCH_DEBUG) console.error(`${name}: warm-up ${warm.accepted} accepted, ${warm.refused} refused, ${warm.errors} errors`);
@@ -183,10 +215,18 @@ export interface GatewayBenchReport {
 export async function runGatewayBench(options: { durationMs: number; warmupMs: number }): Promise<GatewayBenchReport> {
   const timing = { durationMs: Math.max(options.durationMs, 3_000), warmupMs: Math.max(options.warmupMs, 1_000) };
   const rows = [
-    await measure('mailflow gateway (SQLite queue)', startMailflow, timing),
+    await measure('mailflow gateway (SQLite queue)', (dir) => startMailflow(dir), timing),
     await measure('smtp-server + fsync per file', startFsyncSink, timing),
     await measure('Haraka 3 (outbound disk queue)', startHaraka, timing),
   ];
+  // The same gateway doing an MX's checks on every message (not part of the ratios: the peers check nothing).
+  const world = await inboundAuthWorld();
+  try {
+    const extra = `inboundAuth: { enabled: true }\ndns: { servers: ['${world.dns.address}'] }\n`;
+    rows.push(await measure('mailflow + inbound SPF/DKIM/DMARC', (dir) => startMailflow(dir, extra), timing, world.message));
+  } finally {
+    await world.dns.stop();
+  }
   const [mailflow, sink, haraka] = rows as [GatewayBenchRow, GatewayBenchRow, GatewayBenchRow];
   const ratio = (other: GatewayBenchRow) => (other.available && other.messagesPerSecond > 0 ? mailflow.messagesPerSecond / other.messagesPerSecond : Number.NaN);
   return { rows, vsFsyncSink: ratio(sink), vsHaraka: ratio(haraka) };

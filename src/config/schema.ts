@@ -226,7 +226,7 @@ const tlsRpt: SettingType = {
 const inboundAuth: SettingType = {
   kind: 'object',
   fields: [
-    { key: 'enabled', type: { kind: 'boolean' }, default: true, doc: 'Verify SPF, DKIM, ARC and DMARC on inbound mail, add Authentication-Results and enforce DMARC; false: none of it (no field added, none removed).' },
+    { key: 'enabled', type: { kind: 'boolean' }, default: false, doc: 'Verify SPF, DKIM, ARC and DMARC on inbound mail, add Authentication-Results and enforce DMARC. Off by default: turn it on for an MX whose DNS resolver works (a few cached lookups per message); false: none of it (no field added, none removed).' },
     { key: 'authservId', type: hostName, defaultDoc: 'the hostname', doc: 'Our authserv-id (RFC 8601): the name in the Authentication-Results field we add; incoming fields claiming it are removed.' },
     {
       key: 'enforceDmarc',
@@ -238,6 +238,29 @@ const inboundAuth: SettingType = {
     { key: 'trustedArcSealers', type: { kind: 'list', of: domain }, default: [], doc: 'ARC sealers (ARC-Seal d=) whose results we believe: a DMARC failure of mail they forwarded and sealed is not enforced when their seal shows a pass (RFC 8617 §7.2).' },
     { key: 'trustedHops', type: { kind: 'list', of: network }, default: [], doc: 'Filters in front of us (IP addresses or CIDR networks): SPF is checked against the first hop outside them, read from their Received fields.' },
     { key: 'dmarcMode', type: { kind: 'enum', values: ['rfc9989', 'rfc7489'] }, default: 'rfc9989', doc: 'DMARC policy discovery: the RFC 9989 DNS tree walk, or RFC 7489 with the shipped Public Suffix List.' },
+  ],
+};
+
+/** `dkimSigning`: keys for outbound DKIM signing (src/gateway/signing, docs/gateway.md). */
+const dkimSigning: SettingType = {
+  kind: 'object',
+  fields: [
+    {
+      key: 'keys',
+      type: {
+        kind: 'list',
+        of: {
+          kind: 'object',
+          fields: [
+            { key: 'domain', type: domain, required: true, doc: 'The d= domain: signs mail whose header From is this domain or a subdomain without keys of its own.' },
+            { key: 'selector', type: { kind: 'string' }, required: true, doc: 'The s= selector; the public key is published at SELECTOR._domainkey.DOMAIN.' },
+            { key: 'keyFile', type: path, required: true, doc: 'Private key (PEM, RSA >= 1024 bits or Ed25519), as `mailflow dkim keygen` writes it; keep it mode 0600.' },
+          ],
+        },
+      },
+      default: [],
+      doc: 'Signing keys. Several keys of one domain (RSA and Ed25519) give one signature each.',
+    },
   ],
 };
 
@@ -288,6 +311,7 @@ export const CONFIG_SCHEMA: Extract<SettingType, { kind: 'object' }> = {
       doc: 'Direct send: unauthenticated mail to our own domains.',
     },
     { key: 'inboundAuth', type: inboundAuth, default: {}, doc: 'Inbound authentication (SPF, DKIM, ARC, DMARC) and DMARC enforcement for mail on inbound listeners from clients that neither logged in nor matched a connector (docs/gateway.md).' },
+    { key: 'dkimSigning', type: dkimSigning, default: {}, doc: 'DKIM-sign mail from accounts and relay connectors with the header From domain\'s keys before it is queued (docs/gateway.md).' },
     { key: 'limits', type: limits, default: {}, doc: 'SMTP limits; each has a definite reply (docs/gateway-smtp.md).' },
     {
       key: 'tls',

@@ -62,6 +62,7 @@ export interface MailflowConfig {
   connectors: ConnectorSettings[];
   directSend: { enabled: boolean; rejectOwnDomainFrom: boolean };
   inboundAuth: InboundAuthConfigSettings;
+  dkimSigning: { keys: { domain: string; selector: string; keyFile: string }[] };
   limits: SmtpLimits;
   tls: { certFile?: string; keyFile?: string; clientCaFile?: string };
   outboundTls: OutboundTlsSettings;

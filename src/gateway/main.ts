@@ -27,6 +27,7 @@ import { SMTP_CHANNEL_NAME, type SmtpEvent } from './smtp/events.js';
 import { lockDataDir } from './process/data-dir.js';
 import { LOG_LEVELS, type GatewayLogger, type LogLevel } from './process/log.js';
 import { ReceivedHeaderSink } from './process/received.js';
+import { DkimSigningSink, loadDkimSigningKeys } from './signing/dkim-signing.js';
 import { resolveSettings, type GeneratedSecret } from './process/settings.js';
 
 /** How long a graceful stop lets SMTP sessions finish before it drops them (then the queue keeps the mail). */
@@ -86,6 +87,10 @@ export async function startGateway(options: GatewayMainOptions): Promise<Running
       ...(config.dns.timeoutMs === undefined ? {} : { timeoutMs: config.dns.timeoutMs }),
     });
 
+    // Signing keys are read first: a key that cannot sign stops the start with its file named.
+    const signingKeys = loadDkimSigningKeys(config.dkimSigning.keys, (keyFile, message) => logger.log('warn', 'dkim-key-permissions', { keyFile, message }));
+    for (const key of signingKeys) logger.log('info', 'dkim-signing-key', { domain: key.domain, selector: key.selector, algorithm: key.algorithm });
+
     const store = SqliteQueueStore.openInDataDir(dataDir);
     undo.push(() => store.close());
     // We hold the data directory's lock, so no other worker is alive: whatever a killed gateway had
@@ -142,10 +147,13 @@ export async function startGateway(options: GatewayMainOptions): Promise<Running
     subscribe(SMTP_CHANNEL_NAME, onEvent);
     undo.push(() => void unsubscribe(SMTP_CHANNEL_NAME, onEvent));
 
-    // Listener → Received → (inbound authentication: A-R above Received, RFC 8601 §5) → queue.
+    // Listener → (DKIM signing of our outgoing mail) → Received → (inbound authentication: A-R above Received,
+    // RFC 8601 §5) → queue.
     const auth = settings.inboundAuth ? inboundAuthParts(settings.inboundAuth, settings.gateway.listeners, resolver, systemClock) : undefined;
     const queueSink: MessageSink = new QueueSink(store, () => engine.wake());
-    const sink = new ReceivedHeaderSink(auth ? auth.wrapSink(queueSink) : queueSink, config.hostname);
+    const received = new ReceivedHeaderSink(auth ? auth.wrapSink(queueSink) : queueSink, config.hostname);
+    // Our own outgoing mail is DKIM-signed before the Received field goes on top, as at an originating MTA.
+    const sink: MessageSink = signingKeys.length > 0 ? new DkimSigningSink(received, signingKeys, { onError: (error) => logger.log('warn', 'dkim-sign', { error }) }) : received;
     const smtp: SmtpGateway = await startSmtpGateway(settings.gateway, { sink, ...(auth ? { extendPolicy: (policy) => withInboundAuth(policy, auth.stage) } : {}) });
     undo.push(() => smtp.close(0));
 

@@ -52,6 +52,7 @@ listeners:
 acceptedDomains: [{ domain: inbox.test, mailboxes: [user] }]
 accounts: [{ username: app@inbox.test, generatedPassword: true, fromAddresses: [app@inbox.test] }]
 connectors: [{ name: lab, ips: [127.0.0.2] }]
+inboundAuth: { enabled: true }
 log: { level: debug }
 `);
   assert.ok(parsed.ok, JSON.stringify(!parsed.ok && parsed.errors));

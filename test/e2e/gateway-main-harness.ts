@@ -2,8 +2,10 @@
 // config whose listeners use port 0, reads its JSON-lines log to learn the bound ports and the generated
 // password, and stops it with a signal. Everything binds 127.0.0.1; every process is killed in `after`.
 
+import { after } from 'node:test';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -111,4 +113,18 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * A temporary work directory and a list for the gateway processes a test file starts: after the file's tests,
+ * every process still running is killed and the directory removed.
+ */
+export function gatewayTestScope(prefix: string): { work: string; running: GatewayProcess[] } {
+  const work = mkdtempSync(join(tmpdir(), prefix));
+  const running: GatewayProcess[] = [];
+  after(async () => {
+    await Promise.all(running.map((g) => g.stop('SIGKILL')));
+    rmSync(work, { recursive: true, force: true });
+  });
+  return { work, running };
 }

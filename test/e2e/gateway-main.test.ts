@@ -2,23 +2,17 @@
 // lands in the postmaster Maildir; the password survives a restart; SIGTERM keeps queued mail; `mailflow
 // config check` on good and bad files.
 
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SqliteQueueStore } from '../../src/adapters/storage/sqlite/queue-store.js';
-import { CLI, eventually, GatewayProcess, LOOPBACK_LISTENERS, maildirMessages, writeConfig } from './gateway-main-harness.js';
+import { CLI, eventually, GatewayProcess, gatewayTestScope, LOOPBACK_LISTENERS, maildirMessages, writeConfig } from './gateway-main-harness.js';
 
 const run = promisify(execFile);
-const work = mkdtempSync(join(tmpdir(), 'mailflow-gw-main-'));
-const running: GatewayProcess[] = [];
-after(async () => {
-  await Promise.all(running.map((g) => g.stop('SIGKILL')));
-  rmSync(work, { recursive: true, force: true });
-});
+const { work, running } = gatewayTestScope('mailflow-gw-main-');
 
 async function start(dataDir: string, config?: string): Promise<GatewayProcess> {
   const gw = await GatewayProcess.start(dataDir, config);
@@ -107,7 +101,7 @@ describe('mailflow config check', () => {
     const failed = (await run(process.execPath, [...CLI, 'config', 'check', file]).catch((e: unknown) => e)) as { code: number; stdout: string; stderr: string };
     assert.equal(failed.code, 2);
     assert.deepEqual(failed.stdout.trim().split('\n'), [
-      `${file}:1:1: listners: unknown setting 'listners'; did you mean 'listeners'? (known here: hostname, dataDir, listeners, acceptedDomains, accounts, connectors, directSend, inboundAuth, limits, tls, outboundTls, tlsRpt, bareLineEndings, dns, delivery, log)`,
+      `${file}:1:1: listners: unknown setting 'listners'; did you mean 'listeners'? (known here: hostname, dataDir, listeners, acceptedDomains, accounts, connectors, directSend, inboundAuth, dkimSigning, limits, tls, outboundTls, tlsRpt, bareLineEndings, dns, delivery, log)`,
       `${file}:4:11: listeners[0].port: expected an integer 0–65535, got 99999 (a number)`,
       `${file}:6:18: limits.maxRecipients: expected an integer ≥ 1, got 'many' (a string)`,
     ]);

@@ -3,22 +3,15 @@
 // database open; after a restart with delivery on, a held message stays undelivered and a released one is
 // delivered to the Maildir.
 
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CLI, eventually, GatewayProcess, LOOPBACK_LISTENERS, maildirMessages, writeConfig } from './gateway-main-harness.js';
+import { CLI, eventually, GatewayProcess, gatewayTestScope, LOOPBACK_LISTENERS, maildirMessages, writeConfig } from './gateway-main-harness.js';
 
 const run = promisify(execFile);
-const work = mkdtempSync(join(tmpdir(), 'mailflow-queue-e2e-'));
-const running: GatewayProcess[] = [];
-after(async () => {
-  await Promise.all(running.map((g) => g.stop('SIGKILL')));
-  rmSync(work, { recursive: true, force: true });
-});
+const { work, running } = gatewayTestScope('mailflow-queue-e2e-');
 
 async function queue(dataDir: string, ...args: string[]): Promise<unknown> {
   const { stdout } = await run(process.execPath, [...CLI, 'queue', ...args, '--data-dir', dataDir, '--json']);

@@ -6,6 +6,8 @@ import type { Command } from 'commander';
 import { defaultConfig, formatConfigError, loadConfigFile, type MailflowConfig } from '../../config/index.js';
 import { startGateway, type RunningGateway } from '../../gateway/main.js';
 import { createLogger, type GatewayLogger } from '../../gateway/process/log.js';
+import { GatewayFileError } from '../../gateway/process/settings.js';
+import { DkimSigningConfigError } from '../../gateway/signing/dkim-signing.js';
 import { UsageError } from '../errors.js';
 import type { CliIO } from '../output.js';
 
@@ -70,7 +72,14 @@ export function registerGatewayCommands(program: Command, io: CliIO): void {
       const format = config.log.format === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : config.log.format;
       const logger = createLogger({ format, level: config.log.level, write: (line) => io.stdout(line), batch: true });
       const stopped = stopSignal(logger);
-      const gateway = await startGateway({ config, logger, ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }) });
+      let gateway: RunningGateway;
+      try {
+        gateway = await startGateway({ config, logger, ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }) });
+      } catch (error) {
+        // A file the config names that cannot be used is the configuration's fault: exit 2 with its message.
+        if (error instanceof GatewayFileError || error instanceof DkimSigningConfigError) throw new UsageError(error instanceof GatewayFileError ? error.code : 'dkim-signing-key', error.message);
+        throw error;
+      }
       announce(gateway, logger);
       await stopped;
       await gateway.stop();
