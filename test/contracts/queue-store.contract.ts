@@ -194,6 +194,31 @@ export function queueStoreContract(name: string, open: OpenStore): void {
       assert.equal((await store.claim({ now: T0 + 10, limit: 10, owner: 'w2', leaseMs: LEASE }))[0]?.id, held.id);
     });
 
+    test('discard drops a message that is not being delivered; the trace keeps why', async () => {
+      const held = await store.enqueue(message({ hold: 'quarantine: dmarc p=quarantine for example.org' }));
+      const waiting = await store.enqueue(message());
+      const active = await store.enqueue(message());
+      await store.hold(waiting.id, 'x');
+      await store.release(waiting.id, T0);
+      assert.deepEqual((await store.claim({ now: T0, limit: 10, owner: 'w', leaseMs: LEASE })).map((m) => m.id).sort(), [waiting.id, active.id].sort());
+      await store.defer(waiting.id, 'w', T0 + 60_000, '451 try later');
+      assert.equal(await store.discard(held.id, 'spam, checked by hand'), true);
+      assert.equal(await store.discard(waiting.id, 'sender asked'), true);
+      // Active (being delivered) and unknown messages are not dropped.
+      assert.equal(await store.discard(active.id, 'x'), false);
+      assert.equal(await store.discard('nosuchid', 'x'), false);
+      assert.equal(await store.discard(held.id, 'again'), false);
+      assert.equal(await store.get(held.id), undefined);
+      assert.equal(await store.readBody(held.id), undefined);
+      assert.equal((await store.get(active.id))?.state, 'active');
+      assert.deepEqual(await store.counts(), { incoming: 0, active: 1, deferred: 0, hold: 0, corrupt: 0 });
+      const [trace] = await store.queryTrace({ id: held.id });
+      assert.equal(trace?.status, 'dropped');
+      assert.deepEqual(trace?.events.at(-1)?.data, { status: 'dropped', reason: 'spam, checked by hand', from: 'hold' });
+      const [deferred] = await store.queryTrace({ id: waiting.id });
+      assert.deepEqual(deferred?.events.at(-1)?.data, { status: 'dropped', reason: 'sender asked', from: 'deferred' });
+    });
+
     test('recover requeues active messages whose lease expired, and only those', async () => {
       const fresh = await store.enqueue(message());
       const tried = await store.enqueue(message());

@@ -1,4 +1,4 @@
-// `mailflow queue` over a real queue database: list, counts, show (record and body), hold, release, JSON and
+// `mailflow queue` over a real queue database: list, counts, show (record and body), hold, release, delete, JSON and
 // human output, and the usage errors scripts rely on (exit code 2).
 
 import { test } from 'node:test';
@@ -80,6 +80,14 @@ test('mailflow queue lists, counts, shows, holds and releases messages', async (
     const trace = JSON.parse(await run(['--json', 'trace', '--id', b, '--data-dir', dir])) as TraceMessage[];
     const moves = trace[0]?.events.filter((e) => e.kind === 'queue').map((e) => e.data['state']);
     assert.deepEqual(moves?.slice(-2), ['hold', 'deferred']);
+
+    // delete: gone from the queue, no bounce, the trace says why; deleting it again is an unknown id.
+    const deleted = JSON.parse(await run(['--json', 'queue', 'delete', c, '--reason', 'spam', '--data-dir', dir])) as object;
+    assert.deepEqual(deleted, { id: c, state: 'deleted', previousState: 'incoming', reason: 'spam' });
+    assert.deepEqual((await list()).map((m) => m.id).sort(), [a, b].sort());
+    const dropped = JSON.parse(await run(['--json', 'trace', '--id', c, '--data-dir', dir])) as TraceMessage[];
+    assert.equal(dropped[0]?.status, 'dropped');
+    await assert.rejects(run(['queue', 'delete', c, '--data-dir', dir]), (e: unknown) => e instanceof UsageError && e.code === 'no-such-message');
 
     // Usage errors: unknown id, bad state, bad limit, not a data directory.
     await assert.rejects(run(['queue', 'show', 'NOPE', '--data-dir', dir]), (e: unknown) => e instanceof UsageError && e.code === 'no-such-message');

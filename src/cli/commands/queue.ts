@@ -1,4 +1,4 @@
-// `mailflow queue`: look at the gateway's queue and act on it (hold, release) from another process while the
+// `mailflow queue`: look at the gateway's queue and act on it (hold, release, delete) from another process while the
 // gateway runs. SQLite in WAL mode lets both open the database; every change is the QueueStore port's own
 // method, so it is committed (and traced) exactly as the gateway would. See docs/queue.md#operating-the-queue.
 
@@ -97,11 +97,11 @@ export function formatQueueMessage(message: QueuedMessage): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Registers `mailflow queue list|show|counts|hold|release` on the program. */
+/** Registers `mailflow queue list|show|counts|hold|release|delete` on the program. */
 export function registerQueueCommands(program: Command, io: CliIO): void {
   const queue = program
     .command('queue')
-    .description("look at the gateway's queue and hold or release messages (works while the gateway runs)");
+    .description("look at the gateway's queue and hold, release or delete messages (works while the gateway runs)");
   const dataDirOption = (command: Command) => command.option('--data-dir <dir>', `the gateway data directory (holds ${QUEUE_DB_FILE})`, DEFAULT_DATA_DIR);
 
   dataDirOption(
@@ -170,6 +170,23 @@ export function registerQueueCommands(program: Command, io: CliIO): void {
       const before = await mustGet(store, id);
       if (!(await store.release(id, now))) throw new UsageError('not-held', `message ${id} is ${before.state}, not on hold: nothing to release`);
       report(io, globals.json, { id, state: 'deferred', previousReason: before.reason ?? null }, `${id} released: it will be delivered on the next queue run\n`);
+    });
+  });
+
+  dataDirOption(
+    queue
+      .command('delete')
+      .description('drop a message that is not being delivered (quarantined spam, say): no bounce is sent; the trace keeps the reason')
+      .argument('<id>', 'queue id')
+      .option('--reason <text>', 'why, for the trace', 'deleted by an operator'),
+  ).action(async (id: string, options: DataDirOption & { reason: string }, command: Command) => {
+    const globals = command.optsWithGlobals<GlobalOptions>();
+    await withStore(options.dataDir, false, async (store) => {
+      const before = await mustGet(store, id);
+      if (!(await store.discard(id, options.reason))) {
+        throw new UsageError('cannot-delete', `message ${id} is ${before.state}${before.state === 'active' ? ': it is being delivered now; hold it first' : ''}`);
+      }
+      report(io, globals.json, { id, state: 'deleted', previousState: before.state, reason: options.reason }, `${id} deleted (was ${before.state}); no bounce is sent\n`);
     });
   });
 }

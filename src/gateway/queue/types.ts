@@ -144,6 +144,12 @@ export interface QueueStore {
   hold(id: string, reason: string): Promise<boolean>;
   /** hold → deferred, due at `now`. Returns false when the message is not on hold. */
   release(id: string, now: number): Promise<boolean>;
+  /**
+   * An operator drops a message that is not being delivered (any state but active): the message, its
+   * recipients and body are deleted, and the trace keeps a `final` event (status `dropped`, the reason). No
+   * DSN is sent. Returns false when there is no such message or it is active (hold it first).
+   */
+  discard(id: string, reason: string): Promise<boolean>;
   /** → corrupt, with a reason (never delivered again). */
   markCorrupt(id: string, reason: string): Promise<void>;
   /**

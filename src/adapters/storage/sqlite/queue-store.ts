@@ -225,6 +225,17 @@ export class SqliteQueueStore implements QueueStore, TraceStore {
     });
   }
 
+  discard(id: string, reason: string): Promise<boolean> {
+    return this.write(() => {
+      const row = this.stmt('SELECT state FROM messages WHERE id = ?').get(id) as { state: QueueState } | undefined;
+      if (row === undefined || row.state === 'active') return false;
+      this.deleteMessage(id);
+      this.trace.addEvents(id, [{ kind: 'final', data: { status: 'dropped', reason, from: row.state } }], this.clock.now());
+      this.trace.setStatus(id, 'dropped');
+      return true;
+    });
+  }
+
   markCorrupt(id: string, reason: string): Promise<void> {
     return this.write(() => {
       this.stmt(`UPDATE messages SET state = 'corrupt', reason = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?`).run(reason, id);
