@@ -165,6 +165,10 @@ test('a spoofed From of a p=reject domain gets 550 5.7.1 naming the domain and t
   assert.equal(after, before);
   const decision = logged.find((l) => l.event === 'smtp-decision' && l.fields?.stage === 'inbound-auth');
   assert.equal(decision?.fields?.reason, 'dmarc-reject');
+  // The refusal is logged at info (the default level): the message gets no queue id or trace of its own.
+  const refused = logged.find((l) => l.event === 'smtp-message-refused' && l.fields?.reason === 'dmarc-reject');
+  assert.equal(refused?.level, 'info');
+  assert.deepEqual([refused?.fields?.stage, refused?.fields?.mailFrom, refused?.fields?.recipients, refused?.fields?.reply], ['inbound-auth', 'bounce@spoofed.test', 1, '550 5.7.1']);
 });
 
 test('a p=quarantine failure gets 250 and lands in hold with a quarantine: reason; it is not delivered', async () => {

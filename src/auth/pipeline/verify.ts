@@ -138,7 +138,7 @@ function dispositionOf(dmarc: DmarcResult, policy: ArcPolicyDecision): Dispositi
     case 'none':
       return { action: 'none', reason: 'dmarc-none', detail: dmarc.detail };
     case 'temperror':
-      return { action: 'none', reason: 'dmarc-temperror', detail: `${dmarc.detail}: defer and retry (4xx) rather than accept`, temporary: true };
+      return { action: 'none', reason: 'dmarc-temperror', detail: `${dmarc.detail}: the policy could not be learned; the receiver chooses to defer (4xx) or accept`, temporary: true };
     case 'permerror':
       return { action: 'none', reason: 'dmarc-permerror', detail: dmarc.detail };
   }

@@ -14,7 +14,7 @@ export type SmtpEvent =
   | { type: 'auth'; listener: string; ip: string; username: string; ok: boolean }
   | { type: 'decision'; listener: string; ip: string; point: 'mail' | 'rcpt' | 'data'; stage: string; kind: string; reason: string; address?: string }
   | { type: 'queued'; listener: string; ip: string; id: string; size: number; recipients: number; direction: 'inbound' | 'outbound' }
-  | { type: 'message-refused'; listener: string; ip: string; reason: string }
+  | { type: 'message-refused'; listener: string; ip: string; reason: string; stage?: string; mailFrom?: string; recipients?: number; reply?: string }
   | { type: 'limit'; listener: string; ip: string; limit: string }
   | { type: 'close'; listener: string; ip: string; durationMs: number; messages: number };
 

@@ -35,7 +35,13 @@ export async function endOfMessage(session: SmtpSession, result: CollectResult):
     const facts = session.facts();
     const outcome = await runStages(session.runtime.policy.data, { session: facts, envelope, headers, data: result.data }, ACCEPT, session.limits.policyTimeoutMs);
     publish({ type: 'decision', ...where, point: 'data', stage: outcome.stage, kind: outcome.decision.kind, reason: reasonOf(outcome.decision) });
-    if (outcome.decision.kind !== 'accept' && outcome.decision.kind !== 'continue') return decisionToReply(outcome.decision, Replies.ok);
+    if (outcome.decision.kind !== 'accept' && outcome.decision.kind !== 'continue') {
+      // Refused at the end of data (a DMARC reject, a From the login may not use, …): worth an info line, since
+      // the message never gets a queue id or a trace of its own.
+      const reply = decisionToReply(outcome.decision, Replies.ok);
+      publish({ type: 'message-refused', ...where, reason: outcome.decision.reason, stage: outcome.stage, mailFrom: tx.mailFrom, recipients: tx.recipients.length, reply: `${reply.code} ${outcome.decision.enhanced}` });
+      return reply;
+    }
     const message: IncomingMessage = {
       envelope,
       client: {
