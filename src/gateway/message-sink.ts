@@ -52,6 +52,8 @@ export interface IncomingMessage {
   data: Buffer;
   /** Direction decided by the listener's policy: to our mailboxes, or out to the internet. */
   direction: 'inbound' | 'outbound';
+  /** The queue id, once a sink chose it (the Received field names it); the queue then uses it. */
+  queueId?: string;
 }
 
 export interface MessageSink {

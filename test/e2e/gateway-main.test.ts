@@ -41,7 +41,7 @@ describe('mailflow gateway (the process)', () => {
     assert.match(stdout, /<~ {2}235 /);
     await eventually(() => maildirMessages(dataDir, 'postmaster@mailflow.test').length === 1, 10_000, 'Maildir delivery');
     const [message] = maildirMessages(dataDir, 'postmaster@mailflow.test');
-    assert.match(message ?? '', /^Return-Path: <demo@mailflow\.test>\r\nDelivered-To: postmaster@mailflow\.test\r\nReceived: from \S+ \(\[127\.0\.0\.1\]\) \(using TLSv1\.[23] with cipher \S+\) \(authenticated as demo@mailflow\.test\)\r\n\tby mx\.mailflow\.test \(mailflow\) with ESMTPSA\r\n/);
+    assert.match(message ?? '', /^Return-Path: <demo@mailflow\.test>\r\nDelivered-To: postmaster@mailflow\.test\r\nReceived: from \S+ \(\[127\.0\.0\.1\]\) \(using TLSv1\.[23] with cipher \S+\) \(authenticated as demo@mailflow\.test\)\r\n\tby mx\.mailflow\.test \(mailflow\) with ESMTPSA id [0-9a-z]{21}\r\n/);
     assert.match(message ?? '', /hello from swaks/);
     assert.ok(gw.lines.some((l) => l.event === 'smtp-queued' && l.direction === 'inbound'));
     // The trace command reads the same database while the gateway runs.

@@ -8,6 +8,9 @@ import type { IncomingMessage } from '../message-sink.js';
 import { DataDirLockedError, generatedCertificate, generatedPassword, LOCK_FILE, lockDataDir } from './data-dir.js';
 import { createLogger } from './log.js';
 import { receivedHeader, ReceivedHeaderSink } from './received.js';
+import { isQueueId } from '../queue/ids.js';
+import { QueueSink } from '../queue/sink.js';
+import { SqliteQueueStore } from '../../adapters/storage/sqlite/queue-store.js';
 import { certificateStillGood, createSelfSignedCertificate } from './self-signed.js';
 
 const message = (over: Partial<IncomingMessage['client']> = {}, smtputf8 = false): IncomingMessage => ({
@@ -39,6 +42,25 @@ test('ReceivedHeaderSink prepends the field and keeps everything else', async ()
   assert.deepEqual(await sink.enqueue(message()), { id: 'Q1' });
   assert.ok(seen?.data.toString().startsWith('Received: from client.example.com'));
   assert.ok(seen?.data.toString().endsWith('Subject: x\r\n\r\nhi\r\n'));
+  // The queue id is chosen here, named in the field (RFC 5321 §4.4 "id") and handed on for the queue to use.
+  assert.ok(isQueueId(seen?.queueId ?? ''));
+  assert.match(seen?.data.toString() ?? '', new RegExp(`\\(mailflow\\) with ESMTP id ${seen?.queueId ?? 'none'}\r\n`));
+});
+
+test('the queue id in the Received field is the id the queue stores the message under', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mailflow-received-id-'));
+  try {
+    const store = SqliteQueueStore.openInDataDir(dir, { checkpoints: 'auto' });
+    const sink = new ReceivedHeaderSink(new QueueSink(store), 'mx');
+    const { id } = await sink.enqueue(message());
+    const body = (await store.readBody(id))?.toString() ?? '';
+    assert.match(body, new RegExp(`with ESMTP id ${id}\r\n`));
+    assert.equal((await store.get(id))?.id, id);
+    await assert.rejects(store.enqueue({ ...message(), id: 'not-an-id' }), /not a queue id/);
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('self-signed certificate: parses, names the host, matches its key, valid for years', () => {

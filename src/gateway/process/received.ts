@@ -4,6 +4,7 @@
 // and the date. The listener hands messages over exactly as received; this is the one place that adds it.
 
 import type { IncomingMessage, MessageSink } from '../message-sink.js';
+import { newQueueId } from '../queue/ids.js';
 
 /** RFC 3848 §1/§2 and RFC 6531 §3.7.4: ESMTP plus S for TLS and A for authentication, UTF8SMTP for SMTPUTF8. */
 export function withProtocol(message: IncomingMessage): string {
@@ -25,8 +26,11 @@ function clean(text: string): string {
   return text.replace(/[\r\n()\\]/g, '').slice(0, 255);
 }
 
-/** The field with its CRLF, folded on the clause boundaries (RFC 5322 §2.2.3). */
-export function receivedHeader(message: IncomingMessage, byHost: string): string {
+/**
+ * The field with its CRLF, folded on the clause boundaries (RFC 5322 §2.2.3). `id` is our queue id (RFC 5321
+ * §4.4 "id" clause), so the delivered message can be matched with the trace and the logs.
+ */
+export function receivedHeader(message: IncomingMessage, byHost: string, id?: string): string {
   const { client } = message;
   const ipLiteral = client.ip.includes(':') ? `IPv6:${client.ip.replace(/^::ffff:(?=\d+\.)/, '')}` : client.ip;
   const from = `from ${clean(client.helo) || 'unknown'} ([${ipLiteral}])`;
@@ -34,10 +38,14 @@ export function receivedHeader(message: IncomingMessage, byHost: string): string
   const auth = client.authUser ? ` (authenticated as ${clean(client.authUser)})` : '';
   const via = client.connector ? ` (connector ${clean(client.connector)})` : '';
   const single = message.envelope.recipients.length === 1 ? `\r\n\tfor <${message.envelope.recipients[0]?.address ?? ''}>` : '';
-  return `Received: ${from}${tls}${auth}${via}\r\n\tby ${byHost} (mailflow) with ${withProtocol(message)}${single};\r\n\t${rfc5322Date(message.receivedAt)}\r\n`;
+  const idClause = id === undefined ? '' : ` id ${id}`;
+  return `Received: ${from}${tls}${auth}${via}\r\n\tby ${byHost} (mailflow) with ${withProtocol(message)}${idClause}${single};\r\n\t${rfc5322Date(message.receivedAt)}\r\n`;
 }
 
-/** A MessageSink that prepends our Received field, then hands the message to `next` (the queue). */
+/**
+ * A MessageSink that chooses the queue id, prepends our Received field naming it, then hands the message
+ * (with `queueId`) to `next` (the queue).
+ */
 export class ReceivedHeaderSink implements MessageSink {
   constructor(
     private readonly next: MessageSink,
@@ -45,7 +53,8 @@ export class ReceivedHeaderSink implements MessageSink {
   ) {}
 
   enqueue(message: IncomingMessage): Promise<{ id: string }> {
-    const field = Buffer.from(receivedHeader(message, this.byHost));
-    return this.next.enqueue({ ...message, data: Buffer.concat([field, message.data]) });
+    const queueId = message.queueId ?? newQueueId(message.receivedAt);
+    const field = Buffer.from(receivedHeader(message, this.byHost, queueId));
+    return this.next.enqueue({ ...message, queueId, data: Buffer.concat([field, message.data]) });
   }
 }

@@ -34,6 +34,7 @@ export class QueueSink implements MessageSink {
       data: message.data,
       direction: message.direction,
       kind: 'mail',
+      ...(message.queueId === undefined ? {} : { id: message.queueId }),
       ...(message.traceEvents === undefined ? {} : { traceEvents: message.traceEvents }),
       ...(message.hold === undefined ? {} : { hold: message.hold }),
     });

@@ -88,6 +88,11 @@ export interface NewMessage {
   /** Extra trace events (policy decisions) committed with the message. */
   traceEvents?: TraceEventInput[];
   /**
+   * The queue id, when it was chosen before the message reached the store (the Received field names it).
+   * Must have newQueueId's shape and be unused; default: the store makes one.
+   */
+  id?: string;
+  /**
    * Commit the message directly in `hold` with this reason (policy quarantine, e.g. `quarantine: dmarc
    * p=quarantine for example.com`) instead of `incoming`: in the same transaction, so it is never claimable.
    */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../../../core/clock.js';
-import { newQueueId } from '../../../gateway/queue/ids.js';
+import { isQueueId, newQueueId } from '../../../gateway/queue/ids.js';
 import {
   QUEUE_STATES,
   QueueClosedError,
@@ -86,7 +86,8 @@ export class SqliteQueueStore implements QueueStore, TraceStore {
   enqueue(message: NewMessage): Promise<{ id: string }> {
     return this.write(() => {
       const now = this.clock.now();
-      const id = newQueueId(now);
+      if (message.id !== undefined && !isQueueId(message.id)) throw new TypeError(`enqueue: '${message.id}' is not a queue id (newQueueId)`);
+      const id = message.id ?? newQueueId(now);
       const { envelope } = message;
       // A policy hold (quarantine) is committed as `hold` in this same transaction: never claimable in between.
       const held = message.hold !== undefined;
