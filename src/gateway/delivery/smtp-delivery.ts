@@ -13,6 +13,7 @@ import type { TlsPolicyDecision } from '../../transport/tls-policy/types.js';
 import type { ConnectionPool } from './pool.js';
 import type { Route } from './routes.js';
 import { openSession, recordBlocked, type SessionContext } from './session.js';
+import { downgradeTo7bit } from './mime-downgrade.js';
 import type { SmtpClient, SmtpReply } from './smtp-client.js';
 import type { DeliveryTlsOptions, TlsDecider } from './tls-policy.js';
 
@@ -150,7 +151,8 @@ async function deliverGroup(
       const { client, key } = session;
       const tlsTrace = session.trace;
       const remote = `${host.name}[${address}]`;
-      const refusal = preflight(message, body, client, remote);
+      const prepared = preflight(message, body, client, remote);
+      const refusal = 'refusal' in prepared ? prepared.refusal : undefined;
       if (refusal !== undefined) {
         options.pool.put(key, client);
         all('failed', refusal);
@@ -163,9 +165,9 @@ async function deliverGroup(
           const result = await client.send({
             mailFrom: message.envelope.mailFrom,
             recipients: chunk.map((r) => ({ address: r.address, ...(r.dsn ? { dsn: r.dsn } : {}) })),
-            data: body,
+            data: 'data' in prepared ? prepared.data : body,
             smtputf8: message.envelope.smtputf8,
-            body: message.envelope.body,
+            body: 'data' in prepared ? prepared.bodyType : message.envelope.body,
             ...(message.envelope.dsn ? { dsn: message.envelope.dsn } : {}),
           });
           chunk.forEach((r, i) => {
@@ -173,7 +175,7 @@ async function deliverGroup(
             outcome.results.push({ index: r.index, status: verdict(reply.code), reply });
           });
           outcome.events.push({ kind: 'attempt', data: {
-            domain, mx: host.name, ip: address, port: options.port, ...tlsTrace, reused: session.reused, mail: `${result.mail.code} ${result.mail.text}`,
+            domain, mx: host.name, ip: address, port: options.port, ...tlsTrace, reused: session.reused, ...('data' in prepared && prepared.data !== body ? { converted: '8bit-to-7bit' } : {}), mail: `${result.mail.code} ${result.mail.text}`,
             recipients: chunk.map((r, i) => `${r.address}: ${result.recipients[i]?.code} ${result.recipients[i]?.enhanced} ${result.recipients[i]?.text}`),
           } });
         } catch (error) {
@@ -193,15 +195,29 @@ async function deliverGroup(
   all('pending', last);
 }
 
-/** Checks the session can carry this message at all (SMTPUTF8, SIZE); a refusal fails every recipient. */
-function preflight(message: QueuedMessage, body: Buffer, client: SmtpClient, remote: string): DeliveryReply | undefined {
+/**
+ * Checks the session can carry this message at all (SMTPUTF8, SIZE, 8BITMIME) and gives the bytes to send: a
+ * message with 8-bit content goes to a server without 8BITMIME converted to 7-bit MIME (RFC 6152 §3), or
+ * not at all. A refusal fails every recipient.
+ */
+function preflight(message: QueuedMessage, body: Buffer, client: SmtpClient, remote: string): { refusal: DeliveryReply } | { data: Buffer; bodyType: QueuedMessage['envelope']['body'] } {
   if (message.envelope.smtputf8 && !client.extensions.has('SMTPUTF8')) {
     // RFC 6531 §3.2: a message needing SMTPUTF8 must not be sent to a server without it.
-    return { code: 553, enhanced: '5.6.7', text: `${remote} does not support SMTPUTF8`, remote };
+    return { refusal: { code: 553, enhanced: '5.6.7', text: `${remote} does not support SMTPUTF8`, remote } };
+  }
+  let data = body;
+  let bodyType = message.envelope.body;
+  if (bodyType !== '7BIT' && !client.extensions.has('8BITMIME')) {
+    const converted = downgradeTo7bit(body);
+    if (!converted.ok) {
+      return { refusal: { code: 554, enhanced: '5.6.3', text: `${remote} does not support 8BITMIME and the message cannot be converted to 7 bits: ${converted.reason}`, remote } };
+    }
+    data = converted.data;
+    bodyType = '7BIT';
   }
   const limit = Number(client.extensions.get('SIZE') ?? '0');
-  if (limit > 0 && body.length > limit) {
-    return { code: 552, enhanced: '5.3.4', text: `message size ${body.length} exceeds ${remote}'s limit ${limit}`, remote };
+  if (limit > 0 && data.length > limit) {
+    return { refusal: { code: 552, enhanced: '5.3.4', text: `message size ${data.length} exceeds ${remote}'s limit ${limit}`, remote } };
   }
-  return undefined;
+  return { data, bodyType };
 }
