@@ -48,6 +48,11 @@ export interface DeliveryEngineOptions {
     tls?: DeliveryTlsOptions;
     connectTimeoutMs?: number;
     commandTimeoutMs?: number;
+    /**
+     * Whether an address and port are one of our own listeners (RFC 5321 §5.1: an MX that is us, and every
+     * less preferred one, is skipped; when nothing is left the mail loops, 554 5.4.6).
+     */
+    isSelf?: (address: string, port: number) => boolean;
   };
   pool?: Partial<PoolLimits>;
   schedule?: RetrySchedule;
@@ -216,8 +221,11 @@ export class DeliveryEngine {
     }
     const out = this.options.outbound ?? {};
     const smartHost = out.smartHost;
+    const port = smartHost?.port ?? out.port ?? SMTP_PORT;
+    const isSelf = out.isSelf;
+    const selfCheck = isSelf && !smartHost ? { isSelf: (address: string) => isSelf(address, port) } : {};
     return deliverSmtp(message, body, recipients, {
-      routeFor: (domain) => resolveRoute(domain, resolver, smartHost ? { smartHost } : {}),
+      routeFor: (domain) => resolveRoute(domain, resolver, smartHost ? { smartHost } : selfCheck),
       ...(smartHost ? { destinationFor: () => `smarthost:${smartHost.host}` } : {}),
       port: smartHost?.port ?? out.port ?? SMTP_PORT,
       decide: smartHost ? smartHostTls(smartHost.host, smartHost.tls ?? 'opportunistic', smartHost.caFile ? { caFile: smartHost.caFile } : {}) : out.tls?.decide ?? opportunisticTls,

@@ -61,3 +61,31 @@ test('address budget bounds the hosts tried; a smart host replaces MX lookup', a
   const smart = await resolveRoute('null.test', zone, { smartHost: { host: '192.0.2.50', port: 587 } });
   assert.equal(smart.kind === 'hosts' && smart.smartHost && smart.hosts[0]?.addresses[0], '192.0.2.50');
 });
+
+test('an MX that is this gateway is skipped with every less preferred one; nothing left means a mail loop (RFC 5321 §5.1)', async () => {
+  const us = '198.51.100.25';
+  const loops = new ZoneResolver({
+    'backup.test': [{ MX: [10, 'primary.backup.test'] }, { MX: [20, 'us.example'] }, { MX: [30, 'last.backup.test'] }],
+    'primary.backup.test': [{ A: '192.0.2.10' }],
+    'last.backup.test': [{ A: '192.0.2.30' }],
+    'us.example': [{ A: us }, { AAAA: '2001:db8::25' }],
+    'only.test': [{ MX: [10, 'us.example'] }, { MX: [20, 'last.backup.test'] }],
+    'equal.test': [{ MX: [10, 'primary.backup.test'] }, { MX: [10, 'us.example'] }],
+    'self.test': [{ A: us }],
+  });
+  const isSelf = (address: string) => address === us;
+  // We are the secondary MX: only the primary is tried, never the tertiary (it would send the mail back).
+  const backup = await resolveRoute('backup.test', loops, { isSelf });
+  assert.deepEqual(backup.kind === 'hosts' ? backup.hosts.map((h) => h.name) : backup, ['primary.backup.test']);
+  for (const [domain, host] of [['only.test', 'us.example'], ['equal.test', 'us.example'], ['self.test', 'self.test']] as const) {
+    for (const random of [() => 0, () => 0.99]) {
+      const route = await resolveRoute(domain, loops, { isSelf, random });
+      assert.equal(route.kind, 'fail', domain);
+      assert.deepEqual(route.kind === 'fail' ? [route.permanent, route.reply.code, route.reply.enhanced] : [], [true, 554, '5.4.6']);
+      assert.match(route.kind === 'fail' ? route.reply.text : '', new RegExp(`mail for ${domain.replace('.', '\\.')} loops back to myself: ${host.replace('.', '\\.')} is this gateway`));
+    }
+  }
+  // Without the check (or for other addresses) nothing changes.
+  const unchecked = await resolveRoute('only.test', loops);
+  assert.deepEqual(unchecked.kind === 'hosts' ? unchecked.hosts.map((h) => h.name) : unchecked, ['us.example', 'last.backup.test']);
+});

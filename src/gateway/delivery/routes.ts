@@ -48,6 +48,11 @@ function dnsTrouble(answer: Extract<DnsAnswer, { kind: 'error' }>, name: string,
   return fail(false, 451, '4.4.3', `DNS ${type} lookup for ${name} failed: ${answer.error} (${answer.detail})`);
 }
 
+/** Mail for `domain` would come back to us (Postfix says "mail for X loops back to myself"). */
+function loopsBack(domain: string, host: string): Route {
+  return fail(true, 554, '5.4.6', `mail for ${domain} loops back to myself: ${host} is this gateway and no more preferred MX host is left`);
+}
+
 /** Shuffles runs of equal preference in place (Fisher-Yates within each run). */
 function shuffleEqualPreferences<T extends { preference: number }>(sorted: T[], random: () => number): T[] {
   let start = 0;
@@ -86,7 +91,7 @@ async function addressesOf(resolver: DnsResolver, host: string): Promise<string[
 export async function resolveRoute(
   domain: string,
   resolver: DnsResolver,
-  options: { smartHost?: SmartHost; random?: () => number } = {},
+  options: { smartHost?: SmartHost; random?: () => number; isSelf?: (address: string) => boolean } = {},
 ): Promise<Route> {
   if (options.smartHost !== undefined) {
     const addresses = await addressesOf(resolver, options.smartHost.host);
@@ -102,6 +107,7 @@ export async function resolveRoute(
     const addresses = await addressesOf(resolver, domain);
     if (addresses === 'error') return fail(false, 451, '4.4.3', `DNS address lookup for ${domain} failed`);
     if (addresses.length === 0) return fail(true, 550, '5.1.2', `domain ${domain} has no MX and no address records`);
+    if (options.isSelf !== undefined && addresses.some(options.isSelf)) return loopsBack(domain, domain);
     return { kind: 'hosts', hosts: [{ name: domain, preference: 0, addresses }], implicit: true, smartHost: false, mxSecure: mx.secure };
   }
   // RFC 7505 §3: a null MX ("0 .") says the domain accepts no mail; treat it so even beside other records.
@@ -115,6 +121,7 @@ export async function resolveRoute(
   const hosts: RouteHost[] = [];
   let dnsError = false;
   let budget = MAX_ROUTE_ADDRESSES;
+  let self: string | undefined;
   for (const record of sorted) {
     if (budget <= 0) break;
     const addresses = await addressesOf(resolver, record.exchange);
@@ -123,11 +130,19 @@ export async function resolveRoute(
       continue;
     }
     if (addresses.length === 0) continue;
+    if (options.isSelf !== undefined && addresses.some(options.isSelf)) {
+      // RFC 5321 §5.1: we are this MX, so this entry and every one of the same or a higher preference value
+      // go (equal preferences were shuffled: those already taken are dropped too).
+      self = record.exchange;
+      while (hosts.length > 0 && (hosts[hosts.length - 1] as RouteHost).preference >= record.preference) hosts.pop();
+      break;
+    }
     const taken = addresses.slice(0, budget);
     budget -= taken.length;
     hosts.push({ name: record.exchange, preference: record.preference, addresses: taken });
   }
   if (hosts.length === 0) {
+    if (self !== undefined) return loopsBack(domain, self);
     return dnsError
       ? fail(false, 451, '4.4.3', `cannot resolve the MX hosts of ${domain}`)
       : fail(true, 554, '5.4.4', `no MX host of ${domain} has an address`);
