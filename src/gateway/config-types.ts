@@ -27,6 +27,11 @@ export interface ListenerConfig {
   requireAuth?: boolean;
   /** Refuse MAIL before STARTTLS (530 5.7.0). Default false. */
   requireTls?: boolean;
+  /**
+   * A load balancer or filter in front sends the PROXY protocol header (v1 or v2) naming the original client;
+   * only connections from `trustedProxies` (addresses or CIDR networks) are accepted on this listener.
+   */
+  proxyProtocol?: { trustedProxies: string[] };
   /** Host name in the greeting and EHLO reply; default `GatewayConfig.hostname`. */
   hostname?: string;
 }

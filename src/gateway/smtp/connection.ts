@@ -55,11 +55,13 @@ export class SmtpConnection {
     private readonly raw: Socket,
     runtime: GatewayRuntime,
     private readonly listener: ResolvedListener,
+    /** The client as a trusted proxy named it (PROXY protocol); default the socket's peer. */
+    clientAddress?: { ip: string; port: number },
   ) {
     this.socket = raw;
     this.lines = new LineReader(runtime.limits.maxLineBytes);
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
-    const client = { ip: normalizeIp(raw.remoteAddress ?? ''), port: raw.remotePort ?? 0 };
+    const client = clientAddress ?? { ip: normalizeIp(raw.remoteAddress ?? ''), port: raw.remotePort ?? 0 };
     this.session = new SmtpSession(runtime, listener, client, { hasPipelinedInput: () => this.lines.hasBuffered() });
     raw.setNoDelay(true);
     raw.setTimeout(runtime.limits.idleTimeoutMs);

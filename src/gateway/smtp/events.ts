@@ -7,8 +7,8 @@ export const SMTP_CHANNEL_NAME = 'mailflow:gateway:smtp';
 export const smtpChannel = channel(SMTP_CHANNEL_NAME);
 
 export type SmtpEvent =
-  | { type: 'connect'; listener: string; ip: string; port: number }
-  | { type: 'refused'; listener: string; ip: string; reason: 'per-ip' | 'total' | 'shutting-down' }
+  | { type: 'connect'; listener: string; ip: string; port: number; via?: string }
+  | { type: 'refused'; listener: string; ip: string; reason: 'per-ip' | 'total' | 'shutting-down' | 'proxy-untrusted' | 'proxy-header'; detail?: string }
   | { type: 'tls'; listener: string; ip: string; version: string; cipher: string }
   | { type: 'tls-error'; listener: string; ip: string; message: string }
   | { type: 'auth'; listener: string; ip: string; username: string; ok: boolean }

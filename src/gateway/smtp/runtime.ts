@@ -9,7 +9,8 @@ import type { Clock } from '../../core/clock.js';
 import { systemClock } from '../../core/clock.js';
 import { resolveLimits } from './limits.js';
 import { AccountDirectory } from '../policy/accounts.js';
-import { compileConnectors, type Connector } from '../policy/connectors.js';
+import { compileConnectors, parseNetwork, type Connector } from '../policy/connectors.js';
+import type { IpNetwork } from '../../auth/spf/ip.js';
 import { AcceptedDomains } from '../policy/domains.js';
 import { AccountRateLimiter } from '../policy/rate-limit.js';
 import { buildPolicy } from '../policy/index.js';
@@ -33,6 +34,8 @@ export interface ResolvedListener {
   requireAuth: boolean;
   requireTls: boolean;
   hostname: string;
+  /** PROXY protocol (v1/v2) expected before SMTP, from these proxies only; absent: none. */
+  proxyProtocol?: { trusted: IpNetwork[]; timeoutMs: number };
 }
 
 export interface GatewayRuntime {
@@ -99,5 +102,18 @@ export function resolveListener(listener: ListenerConfig, runtime: GatewayRuntim
     requireAuth: listener.requireAuth ?? submission,
     requireTls: listener.requireTls ?? false,
     hostname: listener.hostname ?? runtime.hostname,
+    ...(listener.proxyProtocol === undefined ? {} : { proxyProtocol: compileProxyProtocol(listener, runtime.limits.idleTimeoutMs) }),
   };
+}
+
+/** The trusted proxies; a proxy has the idle timeout to send its PROXY header before the connection is dropped. */
+function compileProxyProtocol(listener: ListenerConfig, timeoutMs: number): { trusted: IpNetwork[]; timeoutMs: number } {
+  const name = listener.name ?? listener.role;
+  const trusted = (listener.proxyProtocol?.trustedProxies ?? []).map((text) => {
+    const net = parseNetwork(text.trim());
+    if (!net) throw new TypeError(`listeners.${name}.proxyProtocol.trustedProxies: "${text}" is not an IP address or CIDR network`);
+    return net;
+  });
+  if (trusted.length === 0) throw new TypeError(`listeners.${name}.proxyProtocol.trustedProxies: name at least one proxy (anyone could claim any address otherwise)`);
+  return { trusted, timeoutMs };
 }

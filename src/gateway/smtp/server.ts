@@ -5,6 +5,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { GatewayConfig } from '../config-types.js';
 import { SmtpConnection, normalizeIp } from './connection.js';
+import { parseProxyHeader, PROXY_V1_MAX_BYTES, PROXY_V2_MAX_BYTES, type ProxyHeaderResult } from './framing/proxy-header.js';
+import { networkContains, parseIp } from '../../auth/spf/ip.js';
 import { formatReply, Replies } from './reply.js';
 import { createGatewayRuntime, resolveListener, type GatewayDeps, type GatewayRuntime, type ResolvedListener } from './runtime.js';
 import { publish } from './events.js';
@@ -52,7 +54,32 @@ export class SmtpListener {
   private accept(socket: Socket): void {
     socket.setNoDelay(true);
     socket.on('error', () => socket.destroy());
-    const ip = normalizeIp(socket.remoteAddress ?? '');
+    const proxy = this.listener.proxyProtocol;
+    if (proxy === undefined) {
+      this.admit(socket, { ip: normalizeIp(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0 }, false);
+      return;
+    }
+    // Behind a proxy: only trusted proxies may connect, and the first bytes must name the real client.
+    const peer = normalizeIp(socket.remoteAddress ?? '');
+    const peerAddress = parseIp(peer);
+    if (peerAddress === undefined || !proxy.trusted.some((net) => networkContains(net, peerAddress))) {
+      publish({ type: 'refused', listener: this.listener.name, ip: peer, reason: 'proxy-untrusted' });
+      socket.destroy();
+      return;
+    }
+    void readProxyHeader(socket, proxy.timeoutMs).then((header) => {
+      if (header.kind === 'error') {
+        publish({ type: 'refused', listener: this.listener.name, ip: peer, reason: 'proxy-header', detail: header.reason });
+        socket.destroy();
+        return;
+      }
+      this.admit(socket, header.client ?? { ip: peer, port: socket.remotePort ?? 0 }, true);
+    });
+  }
+
+  /** Takes a connection from `client` (the peer, or the client a trusted proxy named) into a session. */
+  private admit(socket: Socket, client: { ip: string; port: number }, proxied: boolean): void {
+    const ip = normalizeIp(client.ip);
     const limits = this.runtime.limits;
     const refuse = (reason: 'per-ip' | 'total' | 'shutting-down') => {
       publish({ type: 'refused', listener: this.listener.name, ip, reason });
@@ -67,9 +94,9 @@ export class SmtpListener {
     const fromIp = this.perIp.get(ip) ?? 0;
     if (fromIp >= limits.maxConnectionsPerIp) return refuse('per-ip');
     this.perIp.set(ip, fromIp + 1);
-    const connection = new SmtpConnection(socket, this.runtime, this.listener);
+    const connection = new SmtpConnection(socket, this.runtime, this.listener, proxied ? { ip, port: client.port } : undefined);
     this.connections.add(connection);
-    publish({ type: 'connect', listener: this.listener.name, ip, port: socket.remotePort ?? 0 });
+    publish({ type: 'connect', listener: this.listener.name, ip, port: client.port, ...(proxied ? { via: normalizeIp(socket.remoteAddress ?? '') } : {}) });
     void connection.closed.then(() => {
       this.connections.delete(connection);
       const n = (this.perIp.get(ip) ?? 1) - 1;
@@ -77,6 +104,8 @@ export class SmtpListener {
       else this.perIp.set(ip, n);
     });
     connection.start();
+    // readProxyHeader paused the socket (and put back what followed the header).
+    if (proxied) socket.resume();
   }
 
   /**
@@ -146,4 +175,38 @@ export async function startSmtpGateway(config: GatewayConfig, deps: GatewayDeps)
       await Promise.all(listeners.map((l) => l.close(graceMs)));
     },
   };
+}
+
+/**
+ * Reads the PROXY header from the first bytes of `socket`; resolves with it (the socket paused, the bytes after
+ * the header put back) or with an error for a malformed header, a timeout or a close.
+ */
+function readProxyHeader(socket: Socket, timeoutMs: number): Promise<Exclude<ProxyHeaderResult, { kind: 'incomplete' }>> {
+  return new Promise((resolve) => {
+    let buffered: Buffer = Buffer.alloc(0);
+    const finish = (result: Exclude<ProxyHeaderResult, { kind: 'incomplete' }>) => {
+      clearTimeout(timer);
+      socket.removeListener('data', onData);
+      socket.removeListener('close', onClose);
+      resolve(result);
+    };
+    const onData = (chunk: Buffer) => {
+      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+      const result = parseProxyHeader(buffered);
+      if (result.kind === 'incomplete') {
+        if (buffered.length > Math.max(PROXY_V1_MAX_BYTES, PROXY_V2_MAX_BYTES)) finish({ kind: 'error', reason: 'no complete PROXY header in the first bytes' });
+        return;
+      }
+      if (result.kind === 'ok') {
+        socket.pause();
+        if (buffered.length > result.consumed) socket.unshift(buffered.subarray(result.consumed));
+      }
+      finish(result);
+    };
+    const onClose = () => finish({ kind: 'error', reason: 'closed before the PROXY header' });
+    const timer = setTimeout(() => finish({ kind: 'error', reason: `no PROXY header within ${timeoutMs} ms` }), timeoutMs);
+    timer.unref();
+    socket.on('data', onData);
+    socket.once('close', onClose);
+  });
 }
