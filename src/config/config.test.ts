@@ -92,7 +92,7 @@ test('did-you-mean only suggests close keys', () => {
 test('outboundTls, tlsRpt and the smart host TLS setting: defaults, a full section, and errors with paths', () => {
   const d = defaultConfig();
   assert.deepEqual(d.outboundTls, { defaultTls: 'opportunistic', minTlsVersion: 'TLSv1.2', mandatory: [] });
-  assert.deepEqual(d.tlsRpt, { enabled: true });
+  assert.deepEqual(d.tlsRpt, { enabled: true, send: true });
   assert.equal(d.delivery.smartHostTls, 'opportunistic');
   const r = parseConfig(`
 outboundTls:
@@ -104,14 +104,15 @@ outboundTls:
     - { domain: partner.example, names: [mx.partner.example, "*.partner.example"], caFile: /etc/mailflow/partner-ca.pem }
     - { domain: .bank.example, minTlsVersion: TLSv1.3, fingerprints: ["sha256:${'ab'.repeat(32)}"] }
     - { domain: plain-tls.example }
-tlsRpt: { organizationName: Example Inc., contactInfo: tlsrpt@example.com, enabled: false }
+tlsRpt: { organizationName: Example Inc., contactInfo: tlsrpt@example.com, enabled: false, from: reports@example.com }
 delivery: { smartHost: relay.example.net:587, smartHostTls: mandatory }
 `);
   assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
   assert.equal(r.config.outboundTls.defaultTls, 'forced');
   assert.equal(r.config.outboundTls.mandatory.length, 3);
   assert.deepEqual(r.config.outboundTls.mandatory[1], { domain: '.bank.example', minTlsVersion: 'TLSv1.3', fingerprints: [`sha256:${'ab'.repeat(32)}`] });
-  assert.deepEqual(r.config.tlsRpt, { enabled: false, organizationName: 'Example Inc.', contactInfo: 'tlsrpt@example.com' });
+  assert.deepEqual(r.config.tlsRpt, { enabled: false, send: true, organizationName: 'Example Inc.', contactInfo: 'tlsrpt@example.com', from: 'reports@example.com' });
+  assert.equal(parseConfig('tlsRpt: { from: "Reports <r@example.com>" }\n').ok, false, 'tlsRpt.from is a plain address');
   assert.equal(r.config.delivery.smartHostTls, 'mandatory');
 
   const bad = parseConfig('outboundTls:\n  defaultTls: sometimes\n  mandatory:\n    - { domain: "not a domain", fingerprints: [abc] }\n    - { names: [x.example] }\n  minTlsVersion: TLSv1.1\ndelivery: { smartHostTls: always }\n');

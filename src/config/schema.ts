@@ -52,6 +52,12 @@ const addressPattern: SettingType = {
   what: 'an address or *@domain',
   check: (v) => (/^[^@\s]+@[^@\s]+$/.test(v) ? undefined : 'expected an address like app@example.com or a pattern like *@example.com'),
 };
+/** A plain address (no display name): what a report mail's From holds. */
+const reportAddress: SettingType = {
+  kind: 'string',
+  what: 'an address',
+  check: (v) => (/^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~.]+@[^@\s]+$/.test(v) && parseDomain(v.slice(v.lastIndexOf('@') + 1).toLowerCase())?.literal === false ? undefined : 'expected an address like tlsrpt-noreply@example.com'),
+};
 const port: SettingType = { kind: 'integer', min: 0, max: 65535 };
 const path: SettingType = { kind: 'string', what: 'a file path' };
 const dnsServer: SettingType = {
@@ -219,6 +225,8 @@ const tlsRpt: SettingType = {
     { key: 'organizationName', type: { kind: 'string' }, defaultDoc: 'the hostname', doc: 'organization-name in our reports.' },
     { key: 'contactInfo', type: { kind: 'string' }, defaultDoc: 'postmaster@HOSTNAME', doc: 'contact-info in our reports (an address or URL).' },
     { key: 'submitter', type: hostName, defaultDoc: 'the hostname', doc: 'Our domain in report file names and TLS-Report-Submitter (RFC 8460 §5.3).' },
+    { key: 'send', type: { kind: 'boolean' }, default: true, doc: 'Send each report to the policy domain\'s rua URIs (_smtp._tls): https by POST, mailto as a report mail through our queue; false: only keep the files.' },
+    { key: 'from', type: reportAddress, defaultDoc: 'tlsrpt-noreply@SUBMITTER', doc: 'From of report mail. RFC 8460 §5.3 wants it DKIM-signed by the reporting domain: give dkimSigning keys for its domain (or a parent), else it goes unsigned and receivers may ignore it.' },
   ],
 };
 

@@ -66,7 +66,7 @@ export interface MailflowConfig {
   limits: SmtpLimits;
   tls: { certFile?: string; keyFile?: string; clientCaFile?: string };
   outboundTls: OutboundTlsSettings;
-  tlsRpt: { enabled: boolean; organizationName?: string; contactInfo?: string; submitter?: string };
+  tlsRpt: { enabled: boolean; organizationName?: string; contactInfo?: string; submitter?: string; send: boolean; from?: string };
   bareLineEndings: 'reject' | 'normalize';
   dns: { servers: string[]; timeoutMs?: number };
   delivery: {

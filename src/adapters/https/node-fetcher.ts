@@ -1,5 +1,6 @@
 // The real HTTPS fetcher over node:https: certificate validation always on (system roots plus optional extra
-// CAs), no redirects, no connection pooling, a body cap, and connect/total timeouts. Never rejects.
+// CAs), no redirects, no connection pooling, a body cap, and connect/total timeouts. Never rejects. The same
+// exchange also POSTs (createHttpsPoster, for TLS-RPT reports: RFC 8460 §5.4).
 
 import { request, type RequestOptions } from 'node:https';
 import { rootCertificates } from 'node:tls';
@@ -54,14 +55,29 @@ const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'E
 
 /** Creates the real HttpsFetcher. Options are checked here; a bad option is a programmer error and throws. */
 export function createHttpsFetcher(options: NodeHttpsFetcherOptions = {}): HttpsFetcher {
-  const ca = options.extraCa && options.extraCa.length > 0 ? [...rootCertificates, ...options.extraCa.map(String)] : undefined;
-  for (const [name, value] of [['connectTimeoutMs', options.connectTimeoutMs], ['totalTimeoutMs', options.totalTimeoutMs]] as const) {
-    if (value !== undefined && !(Number.isFinite(value) && value > 0)) throw new RangeError(`createHttpsFetcher: ${name} must be a positive number`);
-  }
-  return { fetch: (req) => fetchOnce(req, options, ca) };
+  const ca = checkedCaList(options, 'createHttpsFetcher');
+  return { fetch: (req) => exchange(req, { method: 'GET', accept: 'text/plain', overflow: 'fail' }, options, ca) };
 }
 
-function fetchOnce(req: HttpsFetchRequest, options: NodeHttpsFetcherOptions, ca: string[] | undefined): Promise<HttpsFetchResult> {
+/** How one exchange differs between GET and POST. */
+export interface ExchangeShape {
+  method: 'GET' | 'POST';
+  accept: string;
+  body?: { contentType: string; data: Uint8Array };
+  /** Past maxBodyBytes: `fail` (too-large) or `truncate` (stop reading, keep the status and what was read). */
+  overflow: 'fail' | 'truncate';
+}
+
+/** Checks the options shared by the fetcher and the poster; returns the CA list (undefined: Node's roots). */
+export function checkedCaList(options: NodeHttpsFetcherOptions, who: string): string[] | undefined {
+  for (const [name, value] of [['connectTimeoutMs', options.connectTimeoutMs], ['totalTimeoutMs', options.totalTimeoutMs]] as const) {
+    if (value !== undefined && !(Number.isFinite(value) && value > 0)) throw new RangeError(`${who}: ${name} must be a positive number`);
+  }
+  return options.extraCa && options.extraCa.length > 0 ? [...rootCertificates, ...options.extraCa.map(String)] : undefined;
+}
+
+/** One HTTPS request and its response, never rejecting: every outcome is an HttpsFetchResult. */
+export function exchange(req: HttpsFetchRequest, shape: ExchangeShape, options: NodeHttpsFetcherOptions, ca: string[] | undefined): Promise<HttpsFetchResult> {
   let url: URL;
   try {
     url = new URL(req.url);
@@ -89,19 +105,24 @@ function fetchOnce(req: HttpsFetchRequest, options: NodeHttpsFetcherOptions, ca:
     const onAbort = (): void => failWith('aborted', 'the caller aborted the fetch');
 
     const lookup = options.lookup;
+    const headers: Record<string, string | number> = { accept: shape.accept, 'user-agent': options.userAgent ?? 'mailflow', connection: 'close' };
+    if (shape.body) {
+      headers['content-type'] = shape.body.contentType;
+      headers['content-length'] = shape.body.data.length;
+    }
     const requestOptions: RequestOptions = {
-      method: 'GET',
+      method: shape.method,
       host: hostname,
       servername: hostname,
       port: options.portOverride ?? (url.port === '' ? 443 : Number(url.port)),
       path: `${url.pathname}${url.search}`,
-      headers: { accept: 'text/plain', 'user-agent': options.userAgent ?? 'mailflow', connection: 'close' },
+      headers,
       agent: false,
       rejectUnauthorized: true,
       ...(ca ? { ca } : {}),
       ...(lookup ? { lookup: adaptLookup(lookup) } : {}),
     };
-    const client = request(requestOptions, (response) => readBody(response, req.maxBodyBytes, finish, failWith));
+    const client = request(requestOptions, (response) => readBody(response, req.maxBodyBytes, shape.overflow, finish, failWith));
     client.on('error', (err: NodeJS.ErrnoException) => {
       const { error, detail } = classify(err);
       failWith(error, detail);
@@ -114,27 +135,41 @@ function fetchOnce(req: HttpsFetchRequest, options: NodeHttpsFetcherOptions, ca:
     timers.push(setTimeout(() => failWith('timeout', `no complete response within ${totalTimeoutMs} ms`), totalTimeoutMs));
     if (req.signal?.aborted) onAbort();
     else req.signal?.addEventListener('abort', onAbort, { once: true });
-    client.end();
+    client.end(shape.body ? Buffer.from(shape.body.data) : undefined);
   });
 }
 
 function readBody(
   response: IncomingMessage,
   maxBodyBytes: number,
+  overflow: ExchangeShape['overflow'],
   finish: (result: HttpsFetchResult) => void,
   failWith: (error: HttpsFetchErrorCode, detail: string) => void,
 ): void {
   const declared = response.headers['content-length'];
-  if (declared !== undefined && Number(declared) > maxBodyBytes) {
+  if (overflow === 'fail' && declared !== undefined && Number(declared) > maxBodyBytes) {
     failWith('too-large', `Content-Length ${declared} exceeds ${maxBodyBytes} bytes`);
     return;
   }
   const chunks: Buffer[] = [];
   let size = 0;
+  const respond = (): void => {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(response.headers)) {
+      if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    finish({ kind: 'response', status: response.statusCode ?? 0, headers, body: new Uint8Array(Buffer.concat(chunks)) });
+  };
   response.on('data', (chunk: Buffer) => {
     size += chunk.length;
     if (size > maxBodyBytes) {
-      failWith('too-large', `body exceeds ${maxBodyBytes} bytes`);
+      if (overflow === 'fail') {
+        failWith('too-large', `body exceeds ${maxBodyBytes} bytes`);
+        return;
+      }
+      // The status is the answer; the rest of the body is not read (finish() closes the connection).
+      chunks.push(chunk.subarray(0, chunk.length - (size - maxBodyBytes)));
+      respond();
       return;
     }
     chunks.push(chunk);
@@ -144,11 +179,7 @@ function readBody(
       failWith('protocol', 'the response was cut short');
       return;
     }
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(response.headers)) {
-      if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-    }
-    finish({ kind: 'response', status: response.statusCode ?? 0, headers, body: new Uint8Array(Buffer.concat(chunks)) });
+    respond();
   });
   response.on('error', (err: NodeJS.ErrnoException) => failWith('protocol', err.message));
   response.on('aborted', () => failWith('protocol', 'the response was aborted'));

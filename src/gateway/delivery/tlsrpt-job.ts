@@ -1,8 +1,7 @@
 // The daily TLS-RPT job (RFC 8460 §4.1: reports cover one UTC day): for each policy domain with sessions
 // that day, the report (buildTlsRptReport over the collector's counts), its §5.3 file name and gzip body,
 // and where the domain wants it (`_smtp._tls` rua). `writeDailyTlsRptReports` keeps each report as a file
-// under DATA_DIR/tlsrpt/ with what a sender needs (the mail for each mailto rua, the POST body for https);
-// sending them is the next step (docs/tlsrpt.md, "Sending").
+// under DATA_DIR/tlsrpt/; tlsrpt-send.ts sends each file to the rua URIs (docs/tlsrpt.md, "Sending").
 
 import { mkdirSync, writeFileSync, existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';

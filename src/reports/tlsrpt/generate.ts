@@ -94,16 +94,21 @@ export interface TlsRptMailInput {
   date: number;
   messageId?: string;
   boundary?: string;
+  /** The gzip'd report to attach as is (the file a sender keeps); default gzipTlsRpt(report). */
+  gzip?: Buffer;
+  /** The attachment's file name; default the §5.1 name with a random unique id. */
+  filename?: string;
 }
 
 /** The report as a mail (RFC 8460 §5.3): multipart/report; report-type="tlsrpt", report part gzip'd in base64. */
 export function tlsRptMail(input: TlsRptMailInput): Buffer {
-  const gz = gzipTlsRpt(input.report);
-  const filename = tlsRptFilename({ submitter: input.submitter, policyDomain: input.policyDomain, report: input.report, uniqueId: randomBytes(4).toString('hex') });
+  const gz = input.gzip ?? gzipTlsRpt(input.report);
+  const filename = input.filename ?? tlsRptFilename({ submitter: input.submitter, policyDomain: input.policyDomain, report: input.report, uniqueId: randomBytes(4).toString('hex') });
   const boundary = input.boundary ?? `tlsrpt-${randomBytes(12).toString('hex')}`;
   for (const value of [input.submitter, input.policyDomain, input.from, input.to, input.report.reportId]) {
     if (/[\r\n]/.test(value)) throw new RangeError('tlsRptMail: header values cannot contain CR or LF');
   }
+  if (/[\r\n"\\]/.test(filename)) throw new RangeError('tlsRptMail: the file name cannot contain CR, LF, a quote or a backslash');
   const base64 = gz.toString('base64').replace(/.{1,76}/g, '$&\r\n');
   const lines = [
     `From: ${input.from}`,
