@@ -7,15 +7,18 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { join, resolve as resolvePath } from 'node:path';
 import { QUEUE_DB_FILE, SqliteQueueStore } from '../adapters/storage/sqlite/queue-store.js';
 import { SqliteTlsRptCollector } from '../adapters/storage/sqlite/tlsrpt-store.js';
-import { createHttpsFetcher } from '../adapters/https/index.js';
+import { createHttpsFetcher, createHttpsPoster } from '../adapters/https/index.js';
 import { JsonFileMtaStsCache } from '../adapters/mta-sts-cache/index.js';
 import { createResolver, resolveServerList } from '../adapters/dns/index.js';
 import { systemClock } from '../core/clock.js';
 import type { DnsResolver } from '../core/dns/types.js';
 import type { MailflowConfig } from '../config/types.js';
+import type { HttpsFetcher } from '../core/https/types.js';
+import { startMtaStsRefresher, type MtaStsRefreshOutcome } from '../transport/mta-sts/refresh.js';
 import { DeliveryEngine } from './delivery/engine.js';
 import { hostLookupVia, policyEngineTls, type DeliveryTlsOptions } from './delivery/tls-policy.js';
 import { scheduleDailyTlsRpt, writeDailyTlsRptReports } from './delivery/tlsrpt-job.js';
+import { scheduleTlsRptSending, sendPendingTlsRptReports } from './delivery/tlsrpt-send.js';
 import { checkAllConnectorsSpf } from './policy/connectors.js';
 import { withInboundAuth } from './policy/index.js';
 import { inboundAuthParts } from './auth/gateway-parts.js';
@@ -27,7 +30,7 @@ import { SMTP_CHANNEL_NAME, type SmtpEvent } from './smtp/events.js';
 import { lockDataDir } from './process/data-dir.js';
 import { LOG_LEVELS, type GatewayLogger, type LogLevel } from './process/log.js';
 import { ReceivedHeaderSink } from './process/received.js';
-import { DkimSigningSink, loadDkimSigningKeys } from './signing/dkim-signing.js';
+import { DkimSigningSink, keysForDomain, loadDkimSigningKeys, type DkimSigningKey } from './signing/dkim-signing.js';
 import { resolveSettings, type GeneratedSecret } from './process/settings.js';
 
 /** How long a graceful stop lets SMTP sessions finish before it drops them (then the queue keeps the mail). */
@@ -103,6 +106,12 @@ export async function startGateway(options: GatewayMainOptions): Promise<Running
       const collector = outboundTls.collector;
       undo.push(() => collector.close());
     }
+    // Cached MTA-STS policies are refreshed daily, before they lapse (RFC 8461 §3.3).
+    const refresher = startMtaStsRefresher(
+      { resolver, fetcher: outboundTls.fetcher, cache: outboundTls.mtaStsCache, clock: systemClock },
+      { onResults: (results) => logMtaStsRefresh(logger, results), onError: (error) => logger.log('warn', 'mta-sts-refresh-failed', { error }) },
+    );
+    undo.push(() => refresher.stop());
 
     const local = new Set(settings.gateway.acceptedDomains.map((d) => d.domain));
     const engine = new DeliveryEngine({
@@ -121,20 +130,6 @@ export async function startGateway(options: GatewayMainOptions): Promise<Running
       logger.log('warn', 'delivery-paused', { message: 'delivery.paused is set: mail is queued, not delivered' });
     }
 
-    if (outboundTls.collector && settings.tlsRpt) {
-      const { collector } = outboundTls;
-      const { dir, ...report } = settings.tlsRpt;
-      const stopReports = scheduleDailyTlsRpt(
-        () => systemClock.now(),
-        async (day) => {
-          const written = await writeDailyTlsRptReports(day, dir, collector, resolver, report);
-          if (written.length > 0) logger.log('info', 'tlsrpt-reports', { day: new Date(day).toISOString().slice(0, 10), dir, files: written.map((r) => r.filename) });
-        },
-        (error) => logger.log('warn', 'tlsrpt-reports', { error }),
-      );
-      undo.push(stopReports);
-    }
-
     // Events below the configured level (several per message at the default) are dropped before any work.
     const minLevel = LOG_LEVELS.indexOf(config.log.level);
     const onEvent = (message: unknown) => {
@@ -151,6 +146,10 @@ export async function startGateway(options: GatewayMainOptions): Promise<Running
     // RFC 8601 §5) → queue.
     const auth = settings.inboundAuth ? inboundAuthParts(settings.inboundAuth, settings.gateway.listeners, resolver, systemClock) : undefined;
     const queueSink: MessageSink = new QueueSink(store, () => engine.wake());
+    if (outboundTls.collector && settings.tlsRpt) {
+      const stopReports = startTlsRptReports({ config, settings, collector: outboundTls.collector, resolver, store, signingKeys, extraCa: settings.outboundTls.extraCa, isLocalDomain: (domain) => local.has(domain.toLowerCase()), wake: () => engine.wake(), logger, queueSink });
+      undo.push(stopReports);
+    }
     const received = new ReceivedHeaderSink(auth ? auth.wrapSink(queueSink) : queueSink, config.hostname);
     // Our own outgoing mail is DKIM-signed before the Received field goes on top, as at an originating MTA.
     const sink: MessageSink = signingKeys.length > 0 ? new DkimSigningSink(received, signingKeys, { onError: (error) => logger.log('warn', 'dkim-sign', { error }) }) : received;
@@ -191,18 +190,90 @@ export async function startGateway(options: GatewayMainOptions): Promise<Running
   }
 }
 
+interface TlsRptParts {
+  config: MailflowConfig;
+  settings: Awaited<ReturnType<typeof resolveSettings>>;
+  collector: SqliteTlsRptCollector;
+  resolver: DnsResolver;
+  store: SqliteQueueStore;
+  signingKeys: DkimSigningKey[];
+  extraCa: readonly (string | Buffer)[];
+  isLocalDomain: (domain: string) => boolean;
+  wake: () => void;
+  logger: GatewayLogger;
+  queueSink: MessageSink;
+}
+
+/**
+ * The daily TLS-RPT job (files under DATA_DIR/tlsrpt/) and, with tlsRpt.send, their sending (RFC 8460 §5):
+ * at start for what is unsent, after each day's files are written, and when a retry is due. Returns the stop.
+ */
+function startTlsRptReports(parts: TlsRptParts): () => Promise<void> {
+  const { config, collector, resolver, logger } = parts;
+  const tlsRpt = parts.settings.tlsRpt;
+  if (tlsRpt === undefined) return () => Promise.resolve();
+  const { dir, ...report } = tlsRpt;
+  let sending: ReturnType<typeof scheduleTlsRptSending> | undefined;
+  if (config.tlsRpt.send) {
+    const from = config.tlsRpt.from ?? `tlsrpt-noreply@${report.submitter}`;
+    const fromDomain = from.slice(from.lastIndexOf('@') + 1).toLowerCase();
+    if (keysForDomain(parts.signingKeys, fromDomain).length === 0) {
+      logger.log('warn', 'tlsrpt-unsigned', { from, message: `no dkimSigning key for ${fromDomain}: report mail goes unsigned, and RFC 8460 §5.3 lets receivers ignore it` });
+    }
+    // DkimSigningSink.sign only signs; the sink it would pass mail to is not used here.
+    const signer = new DkimSigningSink(parts.queueSink, parts.signingKeys, { onError: (error) => logger.log('warn', 'dkim-sign', { error }) });
+    const poster = createHttpsPoster({ extraCa: parts.extraCa, lookup: hostLookupVia(resolver) });
+    const deps = {
+      dir, resolver, poster, queue: parts.store, clock: systemClock, from, submitter: report.submitter, hostname: config.hostname,
+      isLocalDomain: parts.isLocalDomain, sign: (data: Buffer) => signer.sign(data), onQueued: parts.wake,
+      log: (level: LogLevel, event: string, fields: Record<string, unknown>) => logger.log(level, event, fields),
+    };
+    sending = scheduleTlsRptSending(() => systemClock.now(), () => sendPendingTlsRptReports(deps), (error) => logger.log('warn', 'tlsrpt-send-failed', { error }));
+  }
+  const stopDaily = scheduleDailyTlsRpt(
+    () => systemClock.now(),
+    async (day) => {
+      const written = await writeDailyTlsRptReports(day, dir, collector, resolver, report);
+      if (written.length > 0) logger.log('info', 'tlsrpt-reports', { day: new Date(day).toISOString().slice(0, 10), dir, files: written.map((r) => r.filename) });
+      sending?.kick();
+    },
+    (error) => logger.log('warn', 'tlsrpt-reports', { error }),
+  );
+  return async () => {
+    stopDaily();
+    await sending?.stop();
+  };
+}
+
+/** One log line per refreshed or failed policy (unchanged ones only at debug). */
+function logMtaStsRefresh(logger: GatewayLogger, results: MtaStsRefreshOutcome[]): void {
+  for (const r of results) {
+    if (r.outcome === 'refreshed') {
+      logger.log('info', 'mta-sts-refreshed', { domain: r.domain, why: r.why, id: r.id, previousId: r.previousId, mode: r.mode, expiresAt: new Date(r.expiresAt).toISOString() });
+    } else if (r.outcome === 'failed') {
+      logger.log('warn', 'mta-sts-refresh-failed', { domain: r.domain, reason: r.reason, message: r.detail, keptId: r.keptId, keptUntil: new Date(r.keptUntil).toISOString() });
+    } else {
+      logger.log('debug', 'mta-sts-unchanged', { domain: r.domain, id: r.id });
+    }
+  }
+}
+
 /**
  * The outbound TLS policy engine over the real ports: DNS from our resolver, MTA-STS policies fetched over
  * HTTPS (extra CAs from outboundTls.extraCaFile) and cached in a JSON file, and, when tlsRpt.enabled, the
  * session outcomes recorded in the queue database.
  */
-function outboundTlsFor(settings: Awaited<ReturnType<typeof resolveSettings>>, dataDir: string, resolver: DnsResolver, logger: GatewayLogger): DeliveryTlsOptions & { collector?: SqliteTlsRptCollector } {
+type OutboundTlsParts = DeliveryTlsOptions & { collector?: SqliteTlsRptCollector; fetcher: HttpsFetcher; mtaStsCache: JsonFileMtaStsCache };
+
+function outboundTlsFor(settings: Awaited<ReturnType<typeof resolveSettings>>, dataDir: string, resolver: DnsResolver, logger: GatewayLogger): OutboundTlsParts {
   const { policy, extraCa, mtaStsCacheFile } = settings.outboundTls;
   const fetcher = createHttpsFetcher({ extraCa, lookup: hostLookupVia(resolver) });
   const mtaStsCache = new JsonFileMtaStsCache(mtaStsCacheFile, { onLoadProblem: (detail) => logger.log('warn', 'mta-sts-cache', { file: mtaStsCacheFile, message: detail }) });
-  const options: DeliveryTlsOptions & { collector?: SqliteTlsRptCollector } = {
+  const options: OutboundTlsParts = {
     decide: policyEngineTls(policy, { resolver, fetcher, mtaStsCache, clock: systemClock }),
     extraCa,
+    fetcher,
+    mtaStsCache,
   };
   if (settings.tlsRpt) {
     options.collector = new SqliteTlsRptCollector({ path: join(dataDir, QUEUE_DB_FILE), onError: (error) => logger.log('warn', 'tlsrpt-collector', { error }) });

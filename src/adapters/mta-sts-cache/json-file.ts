@@ -6,7 +6,7 @@
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { parseMtaStsPolicy } from '../../transport/mta-sts/policy.js';
 import { DEFAULT_CACHE_ENTRIES } from '../../transport/mta-sts/cache.js';
-import type { CachedMtaStsPolicy, MtaStsPolicy, MtaStsPolicyCache } from '../../transport/mta-sts/types.js';
+import type { CachedMtaStsPolicy, MtaStsListableCache, MtaStsPolicy } from '../../transport/mta-sts/types.js';
 
 /** Bumped when the file layout changes; files of another version are ignored (and rewritten). */
 export const CACHE_FILE_VERSION = 1;
@@ -22,7 +22,7 @@ export interface JsonFileCacheOptions {
   onLoadProblem?: (detail: string) => void;
 }
 
-export class JsonFileMtaStsCache implements MtaStsPolicyCache {
+export class JsonFileMtaStsCache implements MtaStsListableCache {
   private entries: Map<string, CachedMtaStsPolicy> | undefined;
   private loading: Promise<Map<string, CachedMtaStsPolicy>> | undefined;
   /** Writes run one after another, in call order. */
@@ -65,6 +65,10 @@ export class JsonFileMtaStsCache implements MtaStsPolicyCache {
   async delete(domain: string): Promise<void> {
     const entries = await this.load();
     if (entries.delete(domain.toLowerCase())) await this.save(entries);
+  }
+
+  async domains(): Promise<string[]> {
+    return [...(await this.load()).keys()];
   }
 
   private load(): Promise<Map<string, CachedMtaStsPolicy>> {

@@ -1,12 +1,12 @@
 // The in-memory MTA-STS policy cache (RFC 8461 §5), bounded. The persistent one is in src/adapters/mta-sts-cache.
 
-import type { CachedMtaStsPolicy, MtaStsPolicyCache } from './types.js';
+import type { CachedMtaStsPolicy, MtaStsListableCache } from './types.js';
 
 /** Domains kept by default before the least recently used is dropped. */
 export const DEFAULT_CACHE_ENTRIES = 10_000;
 
 /** A bounded in-memory cache (least recently used dropped first). Copies in and out: callers cannot mutate it. */
-export class MemoryMtaStsCache implements MtaStsPolicyCache {
+export class MemoryMtaStsCache implements MtaStsListableCache {
   private readonly entries = new Map<string, CachedMtaStsPolicy>();
 
   constructor(private readonly maxEntries: number = DEFAULT_CACHE_ENTRIES) {
@@ -37,6 +37,10 @@ export class MemoryMtaStsCache implements MtaStsPolicyCache {
   delete(domain: string): Promise<void> {
     this.entries.delete(domain.toLowerCase());
     return Promise.resolve();
+  }
+
+  domains(): Promise<string[]> {
+    return Promise.resolve([...this.entries.keys()]);
   }
 
   get size(): number {

@@ -49,32 +49,33 @@ export async function resolveMtaStsPolicy(domainInput: string, options: MtaStsRe
   const cached = stored !== undefined && stored.expiresAt > now ? stored : undefined;
   if (stored !== undefined && cached === undefined) await options.cache.delete(domain);
 
-  const answer = await options.resolver.resolve(`_mta-sts.${domain}`, 'TXT');
-  let noneReason: MtaStsNoneReason;
-  let noneDetail: string;
-  if (answer.kind === 'error') {
-    noneReason = 'dns-error';
-    noneDetail = `_mta-sts.${domain} TXT: ${answer.error} (${answer.detail})`;
-  } else if (answer.kind !== 'records') {
-    noneReason = 'no-record';
-    noneDetail = `_mta-sts.${domain}: ${answer.kind}`;
-  } else {
-    const selected = selectMtaStsRecord(answer.records.map((r) => r.data));
-    if (selected.kind === 'one') {
-      const record = parseMtaStsRecord(selected.text);
-      if (record.ok) return withRecord(domain, record.value.id, cached, now, options);
-      noneReason = 'invalid-record';
-      noneDetail = `_mta-sts.${domain}: ${record.error.message}`;
-    } else if (selected.kind === 'multiple') {
-      noneReason = 'multiple-records';
-      noneDetail = `_mta-sts.${domain}: ${selected.count} records begin with v=STSv1 (RFC 8461 §3.1)`;
-    } else {
-      noneReason = 'no-record';
-      noneDetail = `_mta-sts.${domain}: no record begins with v=STSv1`;
-    }
-  }
+  const txt = await lookupMtaStsId(domain, options.resolver);
+  if (txt.kind === 'id') return withRecord(domain, txt.id, cached, now, options);
   if (cached !== undefined) return fromCache(cached, 'txt-unavailable');
-  return none(domain, noneReason, noneDetail);
+  return none(domain, txt.reason, txt.detail);
+}
+
+/**
+ * The policy id a domain (normalised) announces in its `_mta-sts` TXT record (RFC 8461 §3.1), or why there
+ * is none: `dns-error`, `no-record`, `multiple-records`, `invalid-record`. Never throws for DNS outcomes.
+ */
+export async function lookupMtaStsId(
+  domain: string,
+  resolver: DnsResolver,
+): Promise<{ kind: 'id'; id: string } | { kind: 'none'; reason: Exclude<MtaStsNoneReason, 'invalid-domain'>; detail: string }> {
+  const answer = await resolver.resolve(`_mta-sts.${domain}`, 'TXT');
+  if (answer.kind === 'error') return { kind: 'none', reason: 'dns-error', detail: `_mta-sts.${domain} TXT: ${answer.error} (${answer.detail})` };
+  if (answer.kind !== 'records') return { kind: 'none', reason: 'no-record', detail: `_mta-sts.${domain}: ${answer.kind}` };
+  const selected = selectMtaStsRecord(answer.records.map((r) => r.data));
+  if (selected.kind === 'one') {
+    const record = parseMtaStsRecord(selected.text);
+    if (record.ok) return { kind: 'id', id: record.value.id };
+    return { kind: 'none', reason: 'invalid-record', detail: `_mta-sts.${domain}: ${record.error.message}` };
+  }
+  if (selected.kind === 'multiple') {
+    return { kind: 'none', reason: 'multiple-records', detail: `_mta-sts.${domain}: ${selected.count} records begin with v=STSv1 (RFC 8461 §3.1)` };
+  }
+  return { kind: 'none', reason: 'no-record', detail: `_mta-sts.${domain}: no record begins with v=STSv1` };
 }
 
 async function withRecord(

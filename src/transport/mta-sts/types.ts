@@ -115,6 +115,12 @@ export interface MtaStsPolicyCache {
   delete(domain: string): Promise<void>;
 }
 
+/** A cache that can list its domains: what the background refresher needs (refresh.ts). */
+export interface MtaStsListableCache extends MtaStsPolicyCache {
+  /** Every cached domain (lower-case), expired entries included. */
+  domains(): Promise<string[]>;
+}
+
 /**
  * Why there is no policy to apply. Stable codes.
  * - `invalid-domain`: the domain is not a usable name (leading dot, empty label, IP literal, too long).
