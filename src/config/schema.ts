@@ -95,6 +95,14 @@ const listener: SettingType = {
     { key: 'requireAuth', type: { kind: 'boolean' }, defaultDoc: 'true on submission, false on inbound', doc: 'Refuse MAIL from clients that neither logged in nor matched a connector (530 5.7.0).' },
     { key: 'requireTls', type: { kind: 'boolean' }, default: false, doc: 'Refuse MAIL before STARTTLS (530 5.7.0).' },
     { key: 'hostname', type: hostName, defaultDoc: 'the top-level hostname', doc: 'Name in this listener\'s greeting and EHLO reply.' },
+    {
+      key: 'proxyProtocol',
+      type: { kind: 'object', fields: [
+        { key: 'trustedProxies', type: { kind: 'list', of: network, minItems: 1 }, required: true, doc: 'The load balancers or filters (addresses or CIDR networks) allowed to connect; each connection must start with their PROXY header.' },
+      ] },
+      defaultDoc: 'off: clients connect directly',
+      doc: 'Behind a load balancer: read the PROXY protocol header (v1 or v2) and take the client it names (docs/gateway-smtp.md).',
+    },
   ],
 };
 
@@ -319,6 +327,14 @@ export const CONFIG_SCHEMA: Extract<SettingType, { kind: 'object' }> = {
       doc: 'Direct send: unauthenticated mail to our own domains.',
     },
     { key: 'inboundAuth', type: inboundAuth, default: {}, doc: 'Inbound authentication (SPF, DKIM, ARC, DMARC) and DMARC enforcement for mail on inbound listeners from clients that neither logged in nor matched a connector (docs/gateway.md).' },
+    {
+      key: 'trace',
+      type: { kind: 'object', fields: [
+        { key: 'retentionDays', type: { kind: 'integer', min: 1, max: 3650 }, default: 30, doc: 'Days a finished message\'s trail is kept (queued messages keep theirs); pruned every 6 hours.' },
+      ] },
+      default: {},
+      doc: 'The message trace (mailflow trace).',
+    },
     { key: 'dkimSigning', type: dkimSigning, default: {}, doc: 'DKIM-sign mail from accounts and relay connectors with the header From domain\'s keys before it is queued (docs/gateway.md).' },
     { key: 'limits', type: limits, default: {}, doc: 'SMTP limits; each has a definite reply (docs/gateway-smtp.md).' },
     {

@@ -14,6 +14,7 @@ export interface ListenerSettings {
   requireAuth?: boolean;
   requireTls: boolean;
   hostname?: string;
+  proxyProtocol?: { trustedProxies: string[] };
 }
 
 export interface AccountSettings {
@@ -62,6 +63,7 @@ export interface MailflowConfig {
   connectors: ConnectorSettings[];
   directSend: { enabled: boolean; rejectOwnDomainFrom: boolean };
   inboundAuth: InboundAuthConfigSettings;
+  trace: { retentionDays: number };
   dkimSigning: { keys: { domain: string; selector: string; keyFile: string }[] };
   limits: SmtpLimits;
   tls: { certFile?: string; keyFile?: string; clientCaFile?: string };

@@ -31,6 +31,8 @@ import { lockDataDir } from './process/data-dir.js';
 import { LOG_LEVELS, type GatewayLogger, type LogLevel } from './process/log.js';
 import { ReceivedHeaderSink } from './process/received.js';
 import { DkimSigningSink, keysForDomain, loadDkimSigningKeys, type DkimSigningKey } from './signing/dkim-signing.js';
+import { selfAddressCheck } from './delivery/self-addresses.js';
+import { startTracePruning } from './trace/retention.js';
 import { resolveSettings, type GeneratedSecret } from './process/settings.js';
 
 /** How long a graceful stop lets SMTP sessions finish before it drops them (then the queue keeps the mail). */
@@ -100,6 +102,12 @@ export async function startGateway(options: GatewayMainOptions): Promise<Running
     // claimed comes back now instead of after its lease.
     const recovered = await store.recover(systemClock.now(), { allLeases: true });
     if (recovered > 0) logger.log('info', 'queue-recovered', { messages: recovered, message: 'messages claimed by a previous run are queued again' });
+    const stopPruning = startTracePruning(
+      store, systemClock, config.trace.retentionDays,
+      (pruned) => logger.log('info', 'trace-pruned', { messages: pruned, retentionDays: config.trace.retentionDays }),
+      (error) => logger.log('warn', 'trace-prune-failed', { error }),
+    );
+    undo.push(stopPruning);
 
     const outboundTls = outboundTlsFor(settings, dataDir, resolver, logger);
     if (outboundTls.collector) {
@@ -114,11 +122,13 @@ export async function startGateway(options: GatewayMainOptions): Promise<Running
     undo.push(() => refresher.stop());
 
     const local = new Set(settings.gateway.acceptedDomains.map((d) => d.domain));
+    // MX loop check (RFC 5321 §5.1): our listeners as configured, then as bound (port 0 is known only then).
+    let isSelf = selfAddressCheck(settings.gateway.listeners.filter((l) => l.port !== 0).map((l) => ({ host: l.host, port: l.port })));
     const engine = new DeliveryEngine({
       store, resolver, clock: systemClock, hostname: config.hostname,
       isLocalDomain: (domain) => local.has(domain.toLowerCase()),
       inbound: settings.inbound,
-      outbound: { port: config.delivery.outboundPort, tls: outboundTls, ...(settings.smartHost ? { smartHost: settings.smartHost } : {}) },
+      outbound: { port: config.delivery.outboundPort, tls: outboundTls, isSelf: (address, port) => isSelf(address, port), ...(settings.smartHost ? { smartHost: settings.smartHost } : {}) },
       schedule: { ...DEFAULT_RETRY_SCHEDULE, maxAgeMs: config.delivery.maxQueueAge },
       maxInFlight: config.delivery.maxInFlight,
       onError: (error) => logger.log('error', 'delivery-error', { error }),
@@ -157,6 +167,7 @@ export async function startGateway(options: GatewayMainOptions): Promise<Running
     undo.push(() => smtp.close(0));
 
     const listeners: BoundListener[] = smtp.listeners.map((l) => ({ name: l.listener.name, role: l.listener.role, ...l.address, tls: l.listener.tls }));
+    isSelf = selfAddressCheck(listeners.map((l) => ({ host: l.host, port: l.port })));
     for (const l of listeners) logger.log('info', 'listening', { ...l, message: `${l.role} on ${l.host}:${l.port}` });
 
     // Connector SPF coverage is advice, not a reason to refuse to start: run it without delaying the listeners.

@@ -94,6 +94,7 @@ export async function resolveSettings(config: MailflowConfig, dataDir: string): 
     if (l.auth !== undefined) out.auth = l.auth;
     if (l.requireAuth !== undefined) out.requireAuth = l.requireAuth;
     if (l.hostname !== undefined) out.hostname = l.hostname;
+    if (l.proxyProtocol !== undefined) out.proxyProtocol = { trustedProxies: l.proxyProtocol.trustedProxies };
     return out;
   });
 

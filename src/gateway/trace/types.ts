@@ -78,6 +78,9 @@ export interface TraceStore {
   setTraceStatus(messageId: string, status: TraceStatus): Promise<void>;
   /** Messages matching the query with their events in order, newest message first. */
   queryTrace(query: TraceQuery): Promise<TraceMessage[]>;
-  /** Deletes trails of messages received before `before` (epoch ms); returns how many. */
-  pruneTrace(before: number): Promise<number>;
+  /**
+   * Deletes trails of finished messages received before `before` (epoch ms), at most `limit` per call (so a
+   * large backlog goes in short transactions); returns how many.
+   */
+  pruneTrace(before: number, limit?: number): Promise<number>;
 }

@@ -311,8 +311,8 @@ export class SqliteQueueStore implements QueueStore, TraceStore {
     return this.read(() => this.trace.query(query));
   }
 
-  pruneTrace(before: number): Promise<number> {
-    return this.write(() => this.trace.prune(before));
+  pruneTrace(before: number, limit?: number): Promise<number> {
+    return this.write(() => this.trace.prune(before, limit));
   }
 
   async close(): Promise<void> {

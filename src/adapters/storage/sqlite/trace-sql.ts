@@ -113,10 +113,10 @@ export class TraceSql {
     }));
   }
 
-  /** Deletes trails of messages received before `before` that are no longer queued. */
-  prune(before: number): number {
+  /** Deletes trails of messages received before `before` that are no longer queued, at most `limit` of them. */
+  prune(before: number, limit = Number.MAX_SAFE_INTEGER): number {
     const ids = (
-      this.db.prepare(`SELECT id FROM trace_messages WHERE received_at < ? AND status <> 'queued'`).all(before) as { id: string }[]
+      this.db.prepare(`SELECT id FROM trace_messages WHERE received_at < ? AND status <> 'queued' LIMIT ?`).all(before, limit) as { id: string }[]
     ).map((row) => row.id);
     const deletes = ['trace_events', 'trace_recipients'].map((table) => this.db.prepare(`DELETE FROM ${table} WHERE message_id = ?`));
     const deleteMessage = this.db.prepare('DELETE FROM trace_messages WHERE id = ?');
