@@ -123,3 +123,21 @@ delivery: { smartHost: relay.example.net:587, smartHostTls: mandatory }
   assert.match(bad.errors.find((e) => e.path === 'outboundTls.mandatory[0].fingerprints[0]')?.message ?? '', /64 hex digits/);
   assert.equal(bad.errors.find((e) => e.path === 'outboundTls.defaultTls')?.line, 2);
 });
+
+test('listeners[].proxyProtocol: trusted proxies are networks, at least one; trace.retentionDays bounds', () => {
+  const ok = parseConfig('listeners: [{ role: inbound, port: 0, proxyProtocol: { trustedProxies: [10.0.0.0/8, "2001:db8::1"] } }]\ntrace: { retentionDays: 7 }\n');
+  assert.ok(ok.ok);
+  assert.deepEqual(ok.config.listeners[0]?.proxyProtocol, { trustedProxies: ['10.0.0.0/8', '2001:db8::1'] });
+  assert.equal(ok.config.trace.retentionDays, 7);
+  assert.equal(defaultConfig().trace.retentionDays, 30);
+  for (const [yaml, path] of [
+    ['listeners: [{ role: inbound, port: 0, proxyProtocol: {} }]', 'listeners[0].proxyProtocol.trustedProxies'],
+    ['listeners: [{ role: inbound, port: 0, proxyProtocol: { trustedProxies: [] } }]', 'listeners[0].proxyProtocol.trustedProxies'],
+    ['listeners: [{ role: inbound, port: 0, proxyProtocol: { trustedProxies: [lb.example] } }]', 'listeners[0].proxyProtocol.trustedProxies[0]'],
+    ['trace: { retentionDays: 0 }', 'trace.retentionDays'],
+  ] as const) {
+    const bad = parseConfig(`${yaml}\n`);
+    assert.ok(!bad.ok, yaml);
+    assert.equal(bad.errors[0]?.path, path, yaml);
+  }
+});
