@@ -194,6 +194,16 @@ export function queueStoreContract(name: string, open: OpenStore): void {
       assert.equal((await store.claim({ now: T0 + 10, limit: 10, owner: 'w2', leaseMs: LEASE }))[0]?.id, held.id);
     });
 
+    test('the tlsReport mark survives the store (and a reopen); other messages have none', async () => {
+      const report = await store.enqueue(message({ tlsReport: true }));
+      const plain = await store.enqueue(message());
+      await store.close();
+      store = await open(dir, clock);
+      assert.equal((await store.get(report.id))?.envelope.tlsReport, true);
+      assert.equal((await store.get(plain.id))?.envelope.tlsReport, undefined);
+      assert.equal((await store.claim({ now: T0, limit: 10, owner: 'w', leaseMs: LEASE })).find((m) => m.id === report.id)?.envelope.tlsReport, true);
+    });
+
     test('discard drops a message that is not being delivered; the trace keeps why', async () => {
       const held = await store.enqueue(message({ hold: 'quarantine: dmarc p=quarantine for example.org' }));
       const waiting = await store.enqueue(message());

@@ -221,6 +221,9 @@ export class DeliveryEngine {
     }
     const out = this.options.outbound ?? {};
     const smartHost = out.smartHost;
+    // RFC 8460 §3: a TLS report is delivered despite TLS failures, and its session is not reported.
+    const report = message.envelope.tlsReport === true;
+    const tls = out.tls === undefined ? undefined : report ? withoutCollector(out.tls) : out.tls;
     const port = smartHost?.port ?? out.port ?? SMTP_PORT;
     const isSelf = out.isSelf;
     const selfCheck = isSelf && !smartHost ? { isSelf: (address: string) => isSelf(address, port) } : {};
@@ -228,8 +231,8 @@ export class DeliveryEngine {
       routeFor: (domain) => resolveRoute(domain, resolver, smartHost ? { smartHost } : selfCheck),
       ...(smartHost ? { destinationFor: () => `smarthost:${smartHost.host}` } : {}),
       port: smartHost?.port ?? out.port ?? SMTP_PORT,
-      decide: smartHost ? smartHostTls(smartHost.host, smartHost.tls ?? 'opportunistic', smartHost.caFile ? { caFile: smartHost.caFile } : {}) : out.tls?.decide ?? opportunisticTls,
-      ...(out.tls ? { tls: out.tls } : {}),
+      decide: smartHost ? smartHostTls(smartHost.host, smartHost.tls ?? 'opportunistic', smartHost.caFile ? { caFile: smartHost.caFile } : {}) : report ? opportunisticTls : out.tls?.decide ?? opportunisticTls,
+      ...(tls ? { tls } : {}),
       ...common,
       ...(out.connectTimeoutMs ? { connectTimeoutMs: out.connectTimeoutMs } : {}),
       ...(out.commandTimeoutMs ? { commandTimeoutMs: out.commandTimeoutMs } : {}),
@@ -260,3 +263,9 @@ export class DeliveryEngine {
 }
 
 export type { RecipientResult };
+
+/** The TLS options without the TLS-RPT collector (sessions of TLS reports are not reported). */
+function withoutCollector(tls: DeliveryTlsOptions): DeliveryTlsOptions {
+  const { collector: _collector, ...rest } = tls;
+  return rest;
+}

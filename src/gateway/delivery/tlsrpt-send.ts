@@ -292,6 +292,8 @@ async function mailReport(uri: string, report: LoadedReport, file: string, deps:
       data: signed.data,
       direction: deps.isLocalDomain?.(toDomain) === true ? 'inbound' : 'outbound',
       kind: 'mail',
+      // RFC 8460 §3: delivered despite TLS failures, and not counted in our next report.
+      tlsReport: true,
       traceEvents: [{ kind: 'policy', data: { stage: 'tlsrpt', decision: 'report', policyDomain: report.policyDomain, reportId: report.report.reportId, file } }, signed.event],
     });
     deps.onQueued?.();

@@ -240,6 +240,23 @@ describe('delivery under the TLS policy engine', () => {
     assert.equal(tlsWrong.transactions.length, before);
   });
 
+  test('a TLS report (RFC 8460 §3) is delivered despite the recipient policy failing, and its session is not counted', async () => {
+    const before = tlsGood.transactions.length;
+    const day = Math.floor(Date.now() / 86_400_000) * 86_400_000;
+    const counted = () => collector.collect('danebad.test', day, day + 2 * 86_400_000);
+    const countedBefore = JSON.stringify(await counted());
+    const message = msg('tlsrpt@danebad.test', '');
+    const { id } = await store.enqueue({ ...message, tlsReport: true });
+    assert.equal((await store.get(id))?.envelope.tlsReport, true);
+    await engine(tlsGood.port).runOnce();
+    assert.equal(await store.get(id), undefined, 'completed despite the TLSA mismatch');
+    const got = tlsGood.transactions.slice(before);
+    assert.deepEqual(got.map((t) => [t.recipients, t.tls]), [[['tlsrpt@danebad.test'], true]]);
+    const attempt = (await attempts(id)).find((a) => a.mail !== undefined);
+    assert.equal(attempt?.mechanism, 'opportunistic');
+    assert.equal(JSON.stringify(await counted()), countedBefore, 'the report session is not counted');
+  });
+
   test('TLS-RPT: the collector counted successes and failures per policy (mandatory and smart host not reported)', async () => {
     const day = Math.floor(Date.now() / 86_400_000) * 86_400_000;
     const range = [day, day + 2 * 86_400_000] as const;

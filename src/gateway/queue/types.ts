@@ -58,7 +58,14 @@ export interface QueuedMessage {
   state: QueueState;
   kind: MessageKind;
   direction: 'inbound' | 'outbound';
-  envelope: { mailFrom: string; body: Envelope['body']; smtputf8: boolean; dsn?: DsnEnvelope };
+  envelope: {
+    mailFrom: string;
+    body: Envelope['body'];
+    smtputf8: boolean;
+    dsn?: DsnEnvelope;
+    /** A TLS-RPT report: delivered despite TLS failures and not counted in TLS-RPT (RFC 8460 §3). */
+    tlsReport?: true;
+  };
   client: ClientInfo;
   receivedAt: number;
   /** Epoch ms the message entered the queue (for the maximum age). */
@@ -87,6 +94,12 @@ export interface NewMessage {
   kind?: MessageKind;
   /** Extra trace events (policy decisions) committed with the message. */
   traceEvents?: TraceEventInput[];
+  /**
+   * A TLS-RPT report sent by mail: RFC 8460 §3 says sending MTAs "MUST deliver reports despite any TLS-related
+   * failures" and should not count that session in the next report, so delivery uses opportunistic TLS (the
+   * recipient's MTA-STS/DANE policy is not applied) and records nothing for TLS-RPT.
+   */
+  tlsReport?: boolean;
   /**
    * The queue id, when it was chosen before the message reached the store (the Received field names it).
    * Must have newQueueId's shape and be unused; default: the store makes one.

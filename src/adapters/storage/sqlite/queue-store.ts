@@ -93,6 +93,7 @@ export class SqliteQueueStore implements QueueStore, TraceStore {
       const held = message.hold !== undefined;
       const stored: StoredEnvelope = { body: envelope.body, smtputf8: envelope.smtputf8 };
       if (envelope.dsn !== undefined) stored.dsn = envelope.dsn;
+      if (message.tlsReport === true) stored.tlsReport = true;
       this.stmt(
         `INSERT INTO messages (id, state, kind, direction, mail_from, envelope_json, client_json, received_at, queued_at,
            size, next_attempt_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

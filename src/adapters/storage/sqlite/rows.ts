@@ -55,6 +55,7 @@ export interface StoredEnvelope {
   body: Envelope['body'];
   smtputf8: boolean;
   dsn?: DsnEnvelope;
+  tlsReport?: true;
 }
 
 export function toRecipient(row: RecipientRow): QueuedRecipient {
@@ -88,6 +89,7 @@ export function toMessage(row: MessageRow, recipients: RecipientRow[]): QueuedMe
     recipients: recipients.map(toRecipient),
   };
   if (stored.dsn !== undefined) message.envelope.dsn = stored.dsn;
+  if (stored.tlsReport === true) message.envelope.tlsReport = true;
   if (row.lease_owner !== null && row.lease_until !== null) message.lease = { owner: row.lease_owner, until: row.lease_until };
   if (row.reason !== null) message.reason = row.reason;
   return message;
