@@ -92,7 +92,7 @@ test('did-you-mean only suggests close keys', () => {
 test('outboundTls, tlsRpt and the smart host TLS setting: defaults, a full section, and errors with paths', () => {
   const d = defaultConfig();
   assert.deepEqual(d.outboundTls, { defaultTls: 'opportunistic', minTlsVersion: 'TLSv1.2', mandatory: [] });
-  assert.deepEqual(d.tlsRpt, { enabled: true, send: true });
+  assert.deepEqual(d.tlsRpt, { enabled: true, send: true, keepDays: 90 });
   assert.equal(d.delivery.smartHostTls, 'opportunistic');
   const r = parseConfig(`
 outboundTls:
@@ -111,7 +111,7 @@ delivery: { smartHost: relay.example.net:587, smartHostTls: mandatory }
   assert.equal(r.config.outboundTls.defaultTls, 'forced');
   assert.equal(r.config.outboundTls.mandatory.length, 3);
   assert.deepEqual(r.config.outboundTls.mandatory[1], { domain: '.bank.example', minTlsVersion: 'TLSv1.3', fingerprints: [`sha256:${'ab'.repeat(32)}`] });
-  assert.deepEqual(r.config.tlsRpt, { enabled: false, send: true, organizationName: 'Example Inc.', contactInfo: 'tlsrpt@example.com', from: 'reports@example.com' });
+  assert.deepEqual(r.config.tlsRpt, { enabled: false, send: true, keepDays: 90, organizationName: 'Example Inc.', contactInfo: 'tlsrpt@example.com', from: 'reports@example.com' });
   assert.equal(parseConfig('tlsRpt: { from: "Reports <r@example.com>" }\n').ok, false, 'tlsRpt.from is a plain address');
   assert.equal(r.config.delivery.smartHostTls, 'mandatory');
 

@@ -234,6 +234,7 @@ const tlsRpt: SettingType = {
     { key: 'contactInfo', type: { kind: 'string' }, defaultDoc: 'postmaster@HOSTNAME', doc: 'contact-info in our reports (an address or URL).' },
     { key: 'submitter', type: hostName, defaultDoc: 'the hostname', doc: 'Our domain in report file names and TLS-Report-Submitter (RFC 8460 §5.3).' },
     { key: 'send', type: { kind: 'boolean' }, default: true, doc: 'Send each report to the policy domain\'s rua URIs (_smtp._tls): https by POST, mailto as a report mail through our queue; false: only keep the files.' },
+    { key: 'keepDays', type: { kind: 'integer', min: 1, max: 3650 }, default: 90, doc: 'Days finished report files are kept in DATA_DIR/tlsrpt/sent and unsent (pruned after each day\'s reports).' },
     { key: 'from', type: reportAddress, defaultDoc: 'tlsrpt-noreply@SUBMITTER', doc: 'From of report mail. RFC 8460 §5.3 wants it DKIM-signed by the reporting domain: give dkimSigning keys for its domain (or a parent), else it goes unsigned and receivers may ignore it.' },
   ],
 };

@@ -68,7 +68,7 @@ export interface MailflowConfig {
   limits: SmtpLimits;
   tls: { certFile?: string; keyFile?: string; clientCaFile?: string };
   outboundTls: OutboundTlsSettings;
-  tlsRpt: { enabled: boolean; organizationName?: string; contactInfo?: string; submitter?: string; send: boolean; from?: string };
+  tlsRpt: { enabled: boolean; organizationName?: string; contactInfo?: string; submitter?: string; send: boolean; keepDays: number; from?: string };
   bareLineEndings: 'reject' | 'normalize';
   dns: { servers: string[]; timeoutMs?: number };
   delivery: {

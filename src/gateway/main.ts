@@ -18,7 +18,7 @@ import { startMtaStsRefresher, type MtaStsRefreshOutcome } from '../transport/mt
 import { DeliveryEngine } from './delivery/engine.js';
 import { hostLookupVia, policyEngineTls, type DeliveryTlsOptions } from './delivery/tls-policy.js';
 import { scheduleDailyTlsRpt, writeDailyTlsRptReports } from './delivery/tlsrpt-job.js';
-import { scheduleTlsRptSending, sendPendingTlsRptReports } from './delivery/tlsrpt-send.js';
+import { pruneFinishedReports, scheduleTlsRptSending, sendPendingTlsRptReports } from './delivery/tlsrpt-send.js';
 import { checkAllConnectorsSpf } from './policy/connectors.js';
 import { withInboundAuth } from './policy/index.js';
 import { inboundAuthParts } from './auth/gateway-parts.js';
@@ -247,6 +247,8 @@ function startTlsRptReports(parts: TlsRptParts): () => Promise<void> {
       const written = await writeDailyTlsRptReports(day, dir, collector, resolver, report);
       if (written.length > 0) logger.log('info', 'tlsrpt-reports', { day: new Date(day).toISOString().slice(0, 10), dir, files: written.map((r) => r.filename) });
       sending?.kick();
+      const pruned = pruneFinishedReports(dir, systemClock.now(), config.tlsRpt.keepDays);
+      if (pruned > 0) logger.log('info', 'tlsrpt-pruned', { dir, reports: pruned, keepDays: config.tlsRpt.keepDays });
     },
     (error) => logger.log('warn', 'tlsrpt-reports', { error }),
   );

@@ -6,7 +6,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -24,7 +24,7 @@ import type { MessageSink } from '../message-sink.js';
 import { DkimSigningSink, loadDkimSigningKeys } from '../signing/dkim-signing.js';
 import type { LogLevel } from '../process/log.js';
 import { DAY_MS, writeDailyTlsRptReports } from './tlsrpt-job.js';
-import { GIVE_UP_AFTER_MS, mailtoAddress, nextRetry, reportUrl, RETRY_DELAYS_MS, scheduleTlsRptSending, sendPendingTlsRptReports, type TlsRptSenderDeps } from './tlsrpt-send.js';
+import { GIVE_UP_AFTER_MS, mailtoAddress, nextRetry, pruneFinishedReports, reportUrl, RETRY_DELAYS_MS, scheduleTlsRptSending, sendPendingTlsRptReports, type TlsRptSenderDeps } from './tlsrpt-send.js';
 
 const D0 = Date.UTC(2026, 2, 10);
 const NOW = D0 + DAY_MS + 20 * 60_000;
@@ -201,6 +201,48 @@ test('a report goes to its https rua by POST (application/tlsrpt+gzip) and to it
   });
 });
 
+test('a crash between queuing the report mail and saving that it was queued does not queue it twice', async () => {
+  await withSetup(['a.test'], async (s) => {
+    const zone = rua('a.test', 'mailto:tlsrpt@a.test');
+    const deps = s.deps(zone);
+    // The commit happens, then the process "dies" before the outcome is recorded.
+    const crashing = { ...deps, queue: { get: (id: string) => s.store.get(id), enqueue: async (m: Parameters<typeof s.store.enqueue>[0]) => {
+      await s.store.enqueue(m);
+      throw new Error('crash right after the commit');
+    } } };
+    const first = await sendPendingTlsRptReports(crashing);
+    assert.equal(first.pending, 1);
+    assert.equal((await s.store.list()).length, 1);
+    // The next run (at the retry time) finds the mail it queued and counts the URI as sent.
+    s.clock.advance(DAY_MS / 24);
+    assert.deepEqual(await sendPendingTlsRptReports(s.deps(zone)), { pending: 0 });
+    const queued = await s.store.list();
+    assert.equal(queued.length, 1, 'one report mail, not two');
+    const sent = s.logs.find((l) => l.event === 'tlsrpt-sent');
+    assert.deepEqual([sent?.fields.queueId, sent?.fields.recovered], [queued[0]?.id, true]);
+    assert.equal(readdirSync(join(s.dir, 'sent')).filter((f) => f.endsWith('.json.gz')).length, 1);
+  });
+});
+
+test('after such a crash, a report mail already delivered (gone from the queue, its trail kept) is not queued again either', async () => {
+  await withSetup(['a.test'], async (s) => {
+    const zone = rua('a.test', 'mailto:tlsrpt@a.test');
+    const deps = s.deps(zone);
+    let id = '';
+    const crashing = { ...deps, queue: { get: (q: string) => s.store.get(q), enqueue: async (m: Parameters<typeof s.store.enqueue>[0]) => {
+      ({ id } = await s.store.enqueue(m));
+      throw new Error('crash right after the commit');
+    } } };
+    await sendPendingTlsRptReports(crashing);
+    // Meanwhile the mail left the queue (here: dropped); only its trail remains.
+    assert.equal(await s.store.discard(id, 'delivered meanwhile'), true);
+    s.clock.advance(DAY_MS / 24);
+    assert.deepEqual(await sendPendingTlsRptReports(s.deps(zone)), { pending: 0 });
+    assert.equal((await s.store.list()).length, 0, 'nothing queued again');
+    assert.equal(s.logs.find((l) => l.event === 'tlsrpt-sent')?.fields.recovered, true);
+  });
+});
+
 test('without a key for the From domain the mail is queued unsigned and the log and trace say why', async () => {
   await withSetup(['a.test'], async (s) => {
     await sendPendingTlsRptReports(s.deps(rua('a.test', 'mailto:tlsrpt@a.test')));
@@ -317,4 +359,29 @@ test('the sending loop runs at once, again when kicked, and at the time a run as
   assert.deepEqual(runs, [1000, 1000, 5000]);
   assert.ok(!existsSync('/nonexistent-tlsrpt-dir'));
   assert.deepEqual(await sendPendingTlsRptReports({ dir: '/nonexistent-tlsrpt-dir' } as TlsRptSenderDeps), { pending: 0 });
+});
+
+test('finished reports older than keepDays are pruned from sent/ and unsent/; pending ones in tlsrpt/ stay', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mailflow-tlsrpt-prune-'));
+  try {
+    const now = Date.UTC(2026, 5, 1);
+    const put = (path: string, ageDays: number) => {
+      mkdirSync(join(dir, path, '..'), { recursive: true });
+      writeFileSync(join(dir, path), 'x');
+      const t = (now - ageDays * DAY_MS) / 1000;
+      utimesSync(join(dir, path), t, t);
+    };
+    put('sent/old.json.gz', 100);
+    put('sent/old.json.gz.state.json', 100);
+    put('unsent/old2.json.gz', 95);
+    put('sent/new.json.gz', 10);
+    put('pending.json.gz', 200);
+    assert.equal(pruneFinishedReports(dir, now, 90), 2);
+    assert.deepEqual(readdirSync(join(dir, 'sent')), ['new.json.gz']);
+    assert.deepEqual(readdirSync(join(dir, 'unsent')), []);
+    assert.ok(readdirSync(dir).includes('pending.json.gz'));
+    assert.equal(pruneFinishedReports(join(dir, 'missing'), now, 90), 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -9,7 +9,7 @@
 // to 24 hours). When every URI is final the file and its state move to `sent/` (at least one URI took the
 // report: §3 counts that as delivered) or `unsent/` (none did, or the domain has no reporting address).
 
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import type { Clock } from '../../core/clock.js';
@@ -20,8 +20,9 @@ import { tlsRptMail } from '../../reports/tlsrpt/generate.js';
 import type { TlsRptReport } from '../../reports/tlsrpt/types.js';
 import { lookupTlsRpt, MAX_RUA_URIS } from '../../transport/tlsrpt/record.js';
 import type { QueueStore } from '../queue/types.js';
+import { newQueueId } from '../queue/ids.js';
 import { parsePath } from '../smtp/address.js';
-import type { TraceEventInput } from '../trace/types.js';
+import type { TraceEventInput, TraceStore } from '../trace/types.js';
 import type { LogLevel } from '../process/log.js';
 
 /** Where finished reports go: taken by at least one URI, or by none. */
@@ -57,6 +58,11 @@ export interface UriState {
   lastError?: string;
   /** mailto: the queue id of the report mail. https: the status that accepted it. */
   outcome?: string;
+  /**
+   * mailto: the queue id chosen (and saved) before the mail was queued: a run after a crash that finds this id
+   * in the queue or the trace counts the URI as sent instead of queuing a second report mail.
+   */
+  queueId?: string;
   doneAt?: number;
 }
 
@@ -79,7 +85,8 @@ export interface TlsRptSenderDeps {
   dir: string;
   resolver: DnsResolver;
   poster: HttpsPoster;
-  queue: Pick<QueueStore, 'enqueue'>;
+  /** Where report mail goes; `get` and `queryTrace` tell whether a mail queued before a crash is there. */
+  queue: Pick<QueueStore, 'enqueue' | 'get'> & Partial<Pick<TraceStore, 'queryTrace'>>;
   clock: Clock;
   /** The report mail's From (RFC 8460 §5.3: DKIM-signed by the reporting domain). */
   from: string;
@@ -166,7 +173,7 @@ async function sendOne(file: string, deps: TlsRptSenderDeps): Promise<number | u
   let saving = Promise.resolve();
   await Promise.all(
     due.map(async (u) => {
-      const outcome = u.scheme === 'https' ? await postReport(u.uri, loaded.gzip, deps) : await mailReport(u.uri, loaded, file, deps);
+      const outcome = u.scheme === 'https' ? await postReport(u.uri, loaded.gzip, deps) : await mailReport(u, loaded, file, deps, save);
       record(u, outcome, state, deps);
       saving = saving.then(save);
       await saving;
@@ -270,11 +277,25 @@ export function mailtoAddress(uri: string): string | { error: string } {
   return parsed.mailbox.address;
 }
 
-/** RFC 8460 §5.3: the report as a multipart/report mail, DKIM-signed, queued for delivery. */
-async function mailReport(uri: string, report: LoadedReport, file: string, deps: TlsRptSenderDeps): Promise<Attempt> {
-  const to = mailtoAddress(uri);
+/** Whether the report mail with this id was queued already (it is in the queue, or its trail is). */
+async function alreadyQueued(id: string, deps: TlsRptSenderDeps): Promise<boolean> {
+  if ((await deps.queue.get(id)) !== undefined) return true;
+  return deps.queue.queryTrace !== undefined && (await deps.queue.queryTrace({ id })).length > 0;
+}
+
+/**
+ * RFC 8460 §5.3: the report as a multipart/report mail, DKIM-signed, queued for delivery. The queue id is
+ * chosen and saved first (`persist`), so a crash between queuing and saving the outcome cannot queue it twice.
+ */
+async function mailReport(u: UriState, report: LoadedReport, file: string, deps: TlsRptSenderDeps, persist: () => void): Promise<Attempt> {
+  const to = mailtoAddress(u.uri);
   if (typeof to !== 'string') return { ok: false, permanent: true, error: to.error };
+  if (u.queueId !== undefined && (await alreadyQueued(u.queueId, deps))) {
+    return { ok: true, outcome: `queued ${u.queueId}`, fields: { queueId: u.queueId, recovered: true } };
+  }
   const now = deps.clock.now();
+  u.queueId ??= newQueueId(now);
+  persist();
   let data: Buffer;
   try {
     data = tlsRptMail({ report: report.report, submitter: deps.submitter, policyDomain: report.policyDomain, from: deps.from, to, date: now, gzip: report.gzip, filename: file });
@@ -285,6 +306,7 @@ async function mailReport(uri: string, report: LoadedReport, file: string, deps:
   const toDomain = to.slice(to.lastIndexOf('@') + 1);
   try {
     const { id } = await deps.queue.enqueue({
+      id: u.queueId,
       // The null reverse-path: an automated report must not draw bounces (nothing would read them).
       envelope: { mailFrom: '', recipients: [{ address: to }], body: '7BIT', smtputf8: false },
       client: { ip: '127.0.0.1', port: 0, helo: deps.hostname, listener: 'tlsrpt' },
@@ -393,4 +415,30 @@ export function scheduleTlsRptSending(
       await running;
     },
   };
+}
+
+/**
+ * Deletes finished report files (and their state files) in `sent/` and `unsent/` last changed more than
+ * `keepDays` ago; returns how many reports went. Unfinished reports in `dir` itself are never touched.
+ */
+export function pruneFinishedReports(dir: string, now: number, keepDays: number): number {
+  const cutoff = now - keepDays * 86_400_000;
+  let pruned = 0;
+  for (const where of [SENT_DIR, UNSENT_DIR]) {
+    const sub = join(dir, where);
+    if (!existsSync(sub)) continue;
+    for (const name of readdirSync(sub)) {
+      const path = join(sub, name);
+      let mtime: number;
+      try {
+        mtime = statSync(path).mtimeMs;
+      } catch {
+        continue;
+      }
+      if (mtime >= cutoff) continue;
+      rmSync(path, { force: true });
+      if (!name.endsWith(STATE_SUFFIX)) pruned++;
+    }
+  }
+  return pruned;
 }
