@@ -344,6 +344,15 @@ export const CONFIG_SCHEMA: Extract<SettingType, { kind: 'object' }> = {
         { key: 'certFile', type: path, doc: 'Server certificate chain (PEM).' },
         { key: 'keyFile', type: path, doc: 'Server private key (PEM).' },
         { key: 'clientCaFile', type: path, doc: 'CAs (PEM) that connector client certificates must chain to.' },
+        {
+          key: 'sniCertificates',
+          type: { kind: 'list', of: { kind: 'object', fields: [
+            { key: 'certFile', type: path, required: true, doc: 'Certificate chain (PEM); its DNS names (subjectAltName, or CN) say which client requests it gets.' },
+            { key: 'keyFile', type: path, required: true, doc: 'Its private key (PEM).' },
+          ] } },
+          default: [],
+          doc: 'More certificates, chosen by the host name a client asks for in the TLS handshake (SNI); certFile/keyFile (or the generated one) is the default.',
+        },
       ], check: (v) => ((v.certFile === undefined) !== (v.keyFile === undefined) ? [['', 'give both certFile and keyFile, or neither (a self-signed certificate is then generated)']] : []) },
       default: {},
       defaultDoc: 'a self-signed certificate generated in DATA_DIR/tls/',

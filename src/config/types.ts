@@ -66,7 +66,7 @@ export interface MailflowConfig {
   trace: { retentionDays: number };
   dkimSigning: { keys: { domain: string; selector: string; keyFile: string }[] };
   limits: SmtpLimits;
-  tls: { certFile?: string; keyFile?: string; clientCaFile?: string };
+  tls: { certFile?: string; keyFile?: string; clientCaFile?: string; sniCertificates: { certFile: string; keyFile: string }[] };
   outboundTls: OutboundTlsSettings;
   tlsRpt: { enabled: boolean; organizationName?: string; contactInfo?: string; submitter?: string; send: boolean; keepDays: number; from?: string };
   bareLineEndings: 'reject' | 'normalize';

@@ -132,6 +132,8 @@ export interface TlsConfig {
   cert: string;
   /** CA certificates (PEM) that client certificates for connectors must chain to. */
   clientCa?: string;
+  /** More certificates, chosen by the name a client asks for (SNI); `key`/`cert` stay the default. */
+  sni?: { key: string; cert: string }[];
 }
 
 export interface GatewayConfig {

@@ -69,6 +69,12 @@ export async function resolveSettings(config: MailflowConfig, dataDir: string): 
     generated = { file: pair.certFile, created: pair.created };
   }
   if (config.tls.clientCaFile !== undefined) tls.clientCa = readSettingFile('tls.clientCaFile', config.tls.clientCaFile);
+  if (config.tls.sniCertificates.length > 0) {
+    tls.sni = config.tls.sniCertificates.map((c, k) => ({
+      cert: readSettingFile(`tls.sniCertificates[${k}].certFile`, c.certFile),
+      key: readSettingFile(`tls.sniCertificates[${k}].keyFile`, c.keyFile),
+    }));
+  }
 
   const generatedPasswords: GeneratedSecret[] = [];
   const accounts: AccountConfig[] = [];

@@ -4,7 +4,7 @@
 // input is used up (RFC 2920 §3.2). Reading pauses when a client floods us faster than we answer.
 
 import type { Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
+import { TLSSocket, type SecureContext } from 'node:tls';
 import { LineReader } from './framing/line-reader.js';
 import { DotDataReader, type LineEndingGuard } from './framing/data-reader.js';
 import { MessageCollector } from './framing/collector.js';
@@ -259,6 +259,7 @@ export class SmtpConnection {
       secureContext: tls.context,
       requestCert: tls.requestCert,
       rejectUnauthorized: false,
+      ...(tls.contextFor === undefined ? {} : { SNICallback: sniCallback(tls.contextFor) }),
     });
     this.socket = secure;
     secure.on('error', (error: Error) => {
@@ -347,4 +348,9 @@ function peerVerified(socket: TLSSocket): boolean {
   const handle = (socket as unknown as { _handle?: { verifyError?: () => unknown } })._handle;
   if (typeof handle?.verifyError !== 'function') return false;
   return handle.verifyError() == null;
+}
+
+/** Node's SNICallback shape over a synchronous chooser. */
+function sniCallback(contextFor: (servername: string) => SecureContext): (servername: string, done: (error: Error | null, context?: SecureContext) => void) => void {
+  return (servername, done) => done(null, contextFor(servername));
 }

@@ -8,6 +8,7 @@ import type { MessageSink } from '../message-sink.js';
 import type { Clock } from '../../core/clock.js';
 import { systemClock } from '../../core/clock.js';
 import { resolveLimits } from './limits.js';
+import { sniContexts } from './sni.js';
 import { AccountDirectory } from '../policy/accounts.js';
 import { compileConnectors, parseNetwork, type Connector } from '../policy/connectors.js';
 import type { IpNetwork } from '../../auth/spf/ip.js';
@@ -51,7 +52,7 @@ export interface GatewayRuntime {
   clock: Clock;
   normalizeBareLineEndings: boolean;
   /** TLS server context, when TLS is configured. */
-  tls?: { context: SecureContext; requestCert: boolean };
+  tls?: { context: SecureContext; requestCert: boolean; contextFor?: (servername: string) => SecureContext };
 }
 
 /** Compiles a config. Throws a TypeError naming the setting when the config is unusable. */
@@ -80,10 +81,15 @@ export function createGatewayRuntime(config: GatewayConfig, deps: GatewayDeps): 
     sink: deps.sink,
     clock,
     normalizeBareLineEndings: config.bareLineEndings === 'normalize',
-    tls: config.tls
-      ? { context: createSecureContext({ key: config.tls.key, cert: config.tls.cert, ca: config.tls.clientCa, minVersion: 'TLSv1.2' }), requestCert: needCert }
-      : undefined,
+    tls: config.tls ? serverTls(config.tls, needCert) : undefined,
   };
+}
+
+/** The default server context and, with extra certificates, the SNI chooser. */
+function serverTls(tls: NonNullable<GatewayConfig['tls']>, requestCert: boolean): NonNullable<GatewayRuntime['tls']> {
+  const context = createSecureContext({ key: tls.key, cert: tls.cert, ca: tls.clientCa, minVersion: 'TLSv1.2' });
+  if (tls.sni === undefined || tls.sni.length === 0) return { context, requestCert };
+  return { context, requestCert, contextFor: sniContexts(tls.sni, context, { ...(tls.clientCa === undefined ? {} : { ca: tls.clientCa }), minVersion: 'TLSv1.2' }) };
 }
 
 /** Fills a listener's defaults from its role and the gateway config. */
