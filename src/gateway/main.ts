@@ -155,6 +155,9 @@ export async function startGateway(options: GatewayMainOptions): Promise<Running
     // Listener → (DKIM signing of our outgoing mail) → Received → (inbound authentication: A-R above Received,
     // RFC 8601 §5) → queue.
     const auth = settings.inboundAuth ? inboundAuthParts(settings.inboundAuth, settings.gateway.listeners, resolver, systemClock) : undefined;
+    if (auth === undefined && settings.gateway.listeners.some((l) => l.role === 'inbound')) {
+      logger.log('info', 'inbound-auth-off', { message: 'inbound mail is queued without SPF/DKIM/DMARC checks; set inboundAuth.enabled: true on an MX (docs/gateway.md)' });
+    }
     const queueSink: MessageSink = new QueueSink(store, () => engine.wake());
     if (outboundTls.collector && settings.tlsRpt) {
       const stopReports = startTlsRptReports({ config, settings, collector: outboundTls.collector, resolver, store, signingKeys, extraCa: settings.outboundTls.extraCa, isLocalDomain: (domain) => local.has(domain.toLowerCase()), wake: () => engine.wake(), logger, queueSink });

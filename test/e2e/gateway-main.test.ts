@@ -44,6 +44,8 @@ describe('mailflow gateway (the process)', () => {
     assert.match(message ?? '', /^Return-Path: <demo@mailflow\.test>\r\nDelivered-To: postmaster@mailflow\.test\r\nReceived: from \S+ \(\[127\.0\.0\.1\]\) \(using TLSv1\.[23] with cipher \S+\) \(authenticated as demo@mailflow\.test\)\r\n\tby mx\.mailflow\.test \(mailflow\) with ESMTPSA id [0-9a-z]{21}\r\n/);
     assert.match(message ?? '', /hello from swaks/);
     assert.ok(gw.lines.some((l) => l.event === 'smtp-queued' && l.direction === 'inbound'));
+    // The embedded defaults have an inbound listener and inboundAuth off: the start says so.
+    assert.ok(gw.lines.some((l) => l.event === 'inbound-auth-off' && l.level === 'info'));
     // The trace command reads the same database while the gateway runs.
     const trace = await run(process.execPath, [...CLI, 'trace', '--data-dir', dataDir, '--json']);
     const [traced] = JSON.parse(trace.stdout) as { status: string; mailFrom: string }[];
