@@ -134,6 +134,7 @@ const connector: SettingType = {
     { key: 'ips', type: { kind: 'list', of: network, minItems: 1 }, required: true, doc: 'Client addresses or CIDR networks this connector matches.' },
     { key: 'tlsClientCertName', type: hostName, doc: 'Also require a TLS client certificate with this name, verified against tls.clientCaFile.' },
     { key: 'fromAddresses', type: { kind: 'list', of: addressPattern }, defaultDoc: 'any address', doc: 'Addresses the connector may send as.' },
+    { key: 'messagesPerHour', type: { kind: 'integer', min: 1, max: Number.MAX_SAFE_INTEGER }, defaultDoc: 'no limit', doc: 'Messages per rolling hour through this connector, all its clients together (450 4.7.1 at MAIL beyond it).' },
     { key: 'sendingDomains', type: { kind: 'list', of: domain }, default: [], doc: 'Domains it sends for: the gateway warns at start when the connector\'s IPs are not in their SPF.' },
   ],
 };

@@ -31,6 +31,7 @@ export interface ConnectorSettings {
   ips: string[];
   tlsClientCertName?: string;
   fromAddresses?: string[];
+  messagesPerHour?: number;
   sendingDomains: string[];
 }
 

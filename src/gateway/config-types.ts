@@ -76,6 +76,8 @@ export interface ConnectorConfig {
    * Header From / MAIL FROM addresses the connector may use (same patterns as accounts). Absent: any address.
    */
   fromAddresses?: string[];
+  /** Messages per rolling hour through this connector (all its clients together); absent: no limit. */
+  messagesPerHour?: number;
   /** Domains this connector sends for: `checkConnectorSpf` warns when its IPs are not in their SPF. */
   sendingDomains?: string[];
 }

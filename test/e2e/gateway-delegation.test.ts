@@ -18,6 +18,7 @@ before(async () => {
   certs = makeCerts();
   const config = await testConfig(certs);
   config.connectors.push({ name: 'billing', ips: ['127.0.0.6'], fromAddresses: ['billing@example.com', '*@invoices.example.com'] });
+  config.connectors.push({ name: 'newsletter', ips: ['127.0.0.7', '127.0.0.8'], messagesPerHour: 2 });
   gw = await startTestGateway(config);
 });
 
@@ -89,6 +90,26 @@ test('submission: the per-account hourly limit gives 450 4.7.1 at MAIL', async (
   assert.equal(r.code, 450);
   assert.match(r.text, /4\.7\.1/);
   client.destroy();
+});
+
+test('relay connector: its hourly limit counts all its clients together and gives 450 4.7.1 at MAIL', async () => {
+  const first = await RawClient.connect(gw.port('submission'), { localAddress: '127.0.0.7' });
+  await first.read();
+  await first.command('EHLO news1.example.net');
+  assert.deepEqual(await send(first, 'news@example.com', ['a@external.example'], message('news@example.com')), [250, 250, 354, 250]);
+  const second = await RawClient.connect(gw.port('submission'), { localAddress: '127.0.0.8' });
+  await second.read();
+  await second.command('EHLO news2.example.net');
+  assert.deepEqual(await send(second, 'news@example.com', ['b@external.example'], message('news@example.com')), [250, 250, 354, 250]);
+  const r = await second.command('MAIL FROM:<news@example.com>');
+  assert.equal(r.code, 450);
+  assert.match(r.text, /4\.7\.1 Hourly message limit \(2\) reached for connector newsletter/);
+  // Another connector is not affected.
+  const billing = await RawClient.connect(gw.port('submission'), { localAddress: '127.0.0.6' });
+  await billing.read();
+  await billing.command('EHLO billing.example.net');
+  assert.equal((await billing.command('MAIL FROM:<billing@example.com>')).code, 250);
+  for (const c of [first, second, billing]) c.destroy();
 });
 
 test('submission: direction is inbound when every recipient is ours, outbound otherwise', async () => {

@@ -46,17 +46,31 @@ function notOwned() {
   return reject(553, '5.7.1', 'Sender address not allowed for this login', 'sender-not-owned');
 }
 
-/** 450 4.7.1 while an account has sent its hourly limit. */
+/** The rate limiter's key for a relay connector (accounts use their username). */
+export function connectorRateKey(name: string): string {
+  return `connector:${name}`;
+}
+
+/**
+ * 450 4.7.1 while an account has sent its hourly limit, or a relay connector with `messagesPerHour` has (all
+ * its clients together).
+ */
 export function accountRateStage(limiter: AccountRateLimiter, defaultPerHour: number): PolicyStage<MailInput> {
   return {
     name: 'account-rate',
     run: ({ session }) => {
       const account = session.account;
-      if (!account) return CONTINUE;
-      const perHour = account.config.messagesPerHour ?? defaultPerHour;
-      return limiter.allows(account.username, perHour)
+      if (account) {
+        const perHour = account.config.messagesPerHour ?? defaultPerHour;
+        return limiter.allows(account.username, perHour)
+          ? CONTINUE
+          : tempfail(450, '4.7.1', `Hourly message limit (${perHour}) reached for this account, try again later`, 'account-rate-limit');
+      }
+      const perHour = session.connector?.config.messagesPerHour;
+      if (session.connector === undefined || perHour === undefined) return CONTINUE;
+      return limiter.allows(connectorRateKey(session.connector.name), perHour)
         ? CONTINUE
-        : tempfail(450, '4.7.1', `Hourly message limit (${perHour}) reached for this account, try again later`, 'account-rate-limit');
+        : tempfail(450, '4.7.1', `Hourly message limit (${perHour}) reached for connector ${session.connector.name}, try again later`, 'connector-rate-limit');
     },
   };
 }

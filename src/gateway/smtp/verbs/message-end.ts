@@ -10,6 +10,7 @@ import { Replies, type SmtpReply } from '../reply.js';
 import type { SmtpSession } from '../session.js';
 import { publish } from '../events.js';
 import { reasonOf } from './mail.js';
+import { connectorRateKey } from '../../policy/mail-stages.js';
 
 const ACCEPT = accept('default');
 
@@ -65,6 +66,7 @@ export async function endOfMessage(session: SmtpSession, result: CollectResult):
       return Replies.localError();
     }
     if (session.account) session.runtime.rateLimiter.record(session.account.username);
+    else if (session.connector?.config.messagesPerHour !== undefined) session.runtime.rateLimiter.record(connectorRateKey(session.connector.name));
     session.messageAccepted();
     publish({ type: 'queued', ...where, id, size: result.data.length, recipients: tx.recipients.length, direction: message.direction });
     return Replies.queued(id);
