@@ -337,6 +337,19 @@ export const CONFIG_SCHEMA: Extract<SettingType, { kind: 'object' }> = {
       default: {},
       doc: 'The message trace (mailflow trace).',
     },
+    {
+      key: 'mtaStsHosting',
+      type: { kind: 'object', fields: [
+        { key: 'enabled', type: { kind: 'boolean' }, default: false, doc: 'Serve our MTA-STS policy at https://mta-sts.DOMAIN/.well-known/mta-sts.txt for every accepted domain (needs a certificate covering mta-sts.DOMAIN, see tls.sniCertificates).' },
+        { key: 'host', type: ipAddress, default: '127.0.0.1', doc: 'Address of the HTTPS listener (0.0.0.0 or :: for all).' },
+        { key: 'port', type: port, default: 443, doc: 'Its port (0 picks one, for tests).' },
+        { key: 'mode', type: { kind: 'enum', values: ['testing', 'enforce', 'none'] }, default: 'testing', doc: 'Policy mode: start with testing (with TLS-RPT) and move to enforce; none withdraws the policy.' },
+        { key: 'mx', type: { kind: 'list', of: { kind: 'string' } }, defaultDoc: 'the hostname', doc: 'MX host names or *.domain patterns senders may deliver to.' },
+        { key: 'maxAgeSeconds', type: { kind: 'integer', min: 0, max: 31557600 }, default: 604800, doc: 'max_age of the policy (a week by default).' },
+      ] },
+      default: {},
+      doc: 'Hosting our own MTA-STS policy (RFC 8461); the gateway logs the _mta-sts TXT record to publish.',
+    },
     { key: 'dkimSigning', type: dkimSigning, default: {}, doc: 'DKIM-sign mail from accounts and relay connectors with the header From domain\'s keys before it is queued (docs/gateway.md).' },
     { key: 'limits', type: limits, default: {}, doc: 'SMTP limits; each has a definite reply (docs/gateway-smtp.md).' },
     {

@@ -65,6 +65,7 @@ export interface MailflowConfig {
   directSend: { enabled: boolean; rejectOwnDomainFrom: boolean };
   inboundAuth: InboundAuthConfigSettings;
   trace: { retentionDays: number };
+  mtaStsHosting: { enabled: boolean; host: string; port: number; mode: 'testing' | 'enforce' | 'none'; mx?: string[]; maxAgeSeconds: number };
   dkimSigning: { keys: { domain: string; selector: string; keyFile: string }[] };
   limits: SmtpLimits;
   tls: { certFile?: string; keyFile?: string; clientCaFile?: string; sniCertificates: { certFile: string; keyFile: string }[] };

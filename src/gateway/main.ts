@@ -33,6 +33,10 @@ import { ReceivedHeaderSink } from './process/received.js';
 import { DkimSigningSink, keysForDomain, loadDkimSigningKeys, type DkimSigningKey } from './signing/dkim-signing.js';
 import { selfAddressCheck } from './delivery/self-addresses.js';
 import { startTracePruning } from './trace/retention.js';
+import { startMtaStsHosting, type MtaStsHosting } from './mta-sts-host.js';
+import { sniContexts } from './smtp/sni.js';
+import type { GatewayConfig } from './config-types.js';
+import { createSecureContext } from 'node:tls';
 import { resolveSettings, type GeneratedSecret } from './process/settings.js';
 
 /** How long a graceful stop lets SMTP sessions finish before it drops them (then the queue keeps the mail). */
@@ -64,6 +68,8 @@ export interface RunningGateway {
   /** A swaks command that sends a first message through the submission listener, when there is one. */
   firstMessageCommand?: string;
   store: SqliteQueueStore;
+  /** Where our MTA-STS policy is served, and the TXT record to publish (with mtaStsHosting.enabled). */
+  mtaStsHosting?: { host: string; port: number; record: string; policy: string };
   /** Graceful: 421 to sessions after their current command, deliveries finish, the queue stays on disk. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -166,6 +172,18 @@ export async function startGateway(options: GatewayMainOptions): Promise<Running
     const received = new ReceivedHeaderSink(auth ? auth.wrapSink(queueSink) : queueSink, config.hostname);
     // Our own outgoing mail is DKIM-signed before the Received field goes on top, as at an originating MTA.
     const sink: MessageSink = signingKeys.length > 0 ? new DkimSigningSink(received, signingKeys, { onError: (error) => logger.log('warn', 'dkim-sign', { error }) }) : received;
+    let mtaSts: RunningGateway['mtaStsHosting'];
+    if (config.mtaStsHosting.enabled) {
+      const hosting = await startMtaStsHostingFor(config, settings.gateway);
+      undo.push(() => hosting.close());
+      mtaSts = { ...hosting.address, record: hosting.record, policy: hosting.policy };
+      const domains = settings.gateway.acceptedDomains.map((d) => d.domain);
+      logger.log('info', 'mta-sts-hosting', {
+        ...hosting.address, record: hosting.record, domains,
+        message: `serving the MTA-STS policy on ${hosting.address.host}:${hosting.address.port}; publish TXT "${hosting.record}" at ${domains.map((d) => `_mta-sts.${d}`).join(', ')}`,
+      });
+    }
+
     const smtp: SmtpGateway = await startSmtpGateway(settings.gateway, { sink, ...(auth ? { extendPolicy: (policy) => withInboundAuth(policy, auth.stage) } : {}) });
     undo.push(() => smtp.close(0));
 
@@ -182,6 +200,7 @@ export async function startGateway(options: GatewayMainOptions): Promise<Running
     );
 
     const running: RunningGateway = {
+      ...(mtaSts === undefined ? {} : { mtaStsHosting: mtaSts }),
       dataDir,
       listeners,
       generatedPasswords: settings.generatedPasswords,
@@ -309,4 +328,19 @@ export function firstMessageCommand(config: MailflowConfig, listeners: BoundList
   const host = submission.host === '0.0.0.0' ? '127.0.0.1' : submission.host === '::' ? '::1' : submission.host;
   const server = host.includes(':') ? `[${host}]:${submission.port}` : `${host}:${submission.port}`;
   return `swaks --server ${server} ${submission.tls === 'implicit' ? '--tlsc' : '--tls'} --auth-user ${secret.username} --auth-password '${secret.password}' --from ${from} --to ${to}`;
+}
+
+/** Starts the MTA-STS policy listener with the gateway's certificates (SNI picks the mta-sts.DOMAIN one). */
+async function startMtaStsHostingFor(config: MailflowConfig, gateway: GatewayConfig): Promise<MtaStsHosting> {
+  const tls = gateway.tls;
+  if (tls === undefined) throw new TypeError('mtaStsHosting: needs a server certificate (tls)');
+  const contextFor = tls.sni !== undefined && tls.sni.length > 0
+    ? sniContexts(tls.sni, createSecureContext({ key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' }), { minVersion: 'TLSv1.2' })
+    : undefined;
+  const h = config.mtaStsHosting;
+  return startMtaStsHosting(
+    { host: h.host, port: h.port, mode: h.mode, mx: h.mx ?? [config.hostname], maxAgeSeconds: h.maxAgeSeconds },
+    gateway.acceptedDomains.map((d) => d.domain),
+    { key: tls.key, cert: tls.cert, ...(contextFor === undefined ? {} : { contextFor }) },
+  );
 }

@@ -103,7 +103,7 @@ describe('mailflow config check', () => {
     const failed = (await run(process.execPath, [...CLI, 'config', 'check', file]).catch((e: unknown) => e)) as { code: number; stdout: string; stderr: string };
     assert.equal(failed.code, 2);
     assert.deepEqual(failed.stdout.trim().split('\n'), [
-      `${file}:1:1: listners: unknown setting 'listners'; did you mean 'listeners'? (known here: hostname, dataDir, listeners, acceptedDomains, accounts, connectors, directSend, inboundAuth, trace, dkimSigning, limits, tls, outboundTls, tlsRpt, bareLineEndings, dns, delivery, log)`,
+      `${file}:1:1: listners: unknown setting 'listners'; did you mean 'listeners'? (known here: hostname, dataDir, listeners, acceptedDomains, accounts, connectors, directSend, inboundAuth, trace, mtaStsHosting, dkimSigning, limits, tls, outboundTls, tlsRpt, bareLineEndings, dns, delivery, log)`,
       `${file}:4:11: listeners[0].port: expected an integer 0–65535, got 99999 (a number)`,
       `${file}:6:18: limits.maxRecipients: expected an integer ≥ 1, got 'many' (a string)`,
     ]);
