@@ -3,7 +3,7 @@
 # Does nothing when they are already installed; needs root (or sudo) otherwise.
 set -euo pipefail
 
-PACKAGES=(python3-spf python3-dnspython postsrsd libmail-srs-perl swaks python3-dkim python3-authres opendkim opendkim-tools nsd unbound ldnsutils)
+PACKAGES=(python3-spf python3-dnspython postsrsd libmail-srs-perl swaks python3-dkim python3-authres opendkim opendkim-tools nsd unbound ldnsutils libxml2-utils)
 
 missing=()
 for package in "${PACKAGES[@]}"; do
