@@ -33,6 +33,8 @@ export class Stop {
 
 /** Warnings kept per report: a report with a million odd records should not carry a million warnings. */
 export const MAX_WARNINGS = 100;
+/** Distinct ignored element paths counted by name; more are counted together under `*`. */
+export const MAX_IGNORED_PATHS = 1000;
 
 const CONTAINERS = new Set([
   'report_metadata',
@@ -52,7 +54,7 @@ type Partial2<T> = { -readonly [K in keyof T]?: T[K] };
 
 export class ReportBuilder {
   readonly warnings: string[] = [];
-  readonly ignored: Record<string, number> = {};
+  private readonly ignoredCounts = new Map<string, number>();
   rootNamespace = '';
   private version: string | undefined;
   private readonly meta: Partial2<DmarcReportMetadata> & { errors: string[]; begin?: number; end?: number } = { errors: [] };
@@ -63,11 +65,12 @@ export class ReportBuilder {
   private reason: Partial2<DmarcOverrideReason> | undefined;
   private dkim: Partial2<DmarcDkimAuthResult> | undefined;
   private spf: Partial2<DmarcSpfAuthResult> | undefined;
-  private readonly leaves: Record<string, (value: string) => void>;
+  /** A Map, not an object: element names such as `constructor` or `__proto__` must not find anything. */
+  private readonly leaves: Map<string, (value: string) => void>;
 
   constructor(private readonly maxRecords: number) {
     const enumerated = <T extends string>(list: readonly T[], what: string) => (value: string) => this.enumerated(list, value, what);
-    this.leaves = {
+    this.leaves = new Map(Object.entries({
       version: (v) => (this.version = v),
       'report_metadata/org_name': (v) => this.once(this.meta, 'orgName', v, 'org_name'),
       'report_metadata/email': (v) => this.once(this.meta, 'email', v, 'email'),
@@ -107,7 +110,7 @@ export class ReportBuilder {
       'record/auth_results/spf/scope': (v) => (this.spfNow().scope = this.optional(v, (s) => s.toLowerCase())),
       'record/auth_results/spf/result': (v) => (this.spfNow().result = this.optional(v, enumerated(DMARC_SPF_RESULTS, 'spf/result'))),
       'record/auth_results/spf/human_result': (v) => (this.spfNow().humanResult = v),
-    };
+    } satisfies Record<string, (value: string) => void>));
   }
 
   /** The namespace of <feedback>. */
@@ -124,12 +127,12 @@ export class ReportBuilder {
     } else if (path === 'record/row/policy_evaluated/reason') this.reason = {};
     else if (path === 'record/auth_results/dkim') this.dkim = {};
     else if (path === 'record/auth_results/spf') this.spf = {};
-    return CONTAINERS.has(path) || path in this.leaves;
+    return CONTAINERS.has(path) || this.leaves.has(path);
   }
 
   /** An element closes at `path` with its (trimmed) text. */
   close(path: string, text: string): void {
-    const leaf = this.leaves[path];
+    const leaf = this.leaves.get(path);
     if (leaf) return void leaf(text);
     if (path === 'record') this.closeRecord();
     else if (path === 'record/row/policy_evaluated/reason') this.closeReason();
@@ -139,7 +142,13 @@ export class ReportBuilder {
 
   /** Counts an element outside the model (by path, or `{namespace}name` for foreign ones). */
   ignore(path: string): void {
-    this.ignored[path] = (this.ignored[path] ?? 0) + 1;
+    const key = this.ignoredCounts.has(path) || this.ignoredCounts.size < MAX_IGNORED_PATHS ? path : '*';
+    this.ignoredCounts.set(key, (this.ignoredCounts.get(key) ?? 0) + 1);
+  }
+
+  /** The ignored elements as a plain object (own properties only, so `__proto__` is just a name). */
+  get ignored(): Record<string, number> {
+    return Object.fromEntries(this.ignoredCounts);
   }
 
   warn(message: string): void {

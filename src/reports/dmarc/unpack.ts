@@ -61,7 +61,7 @@ async function unpackPayload(bytes: Buffer, max: number): Promise<UnpackResult |
 function looksLikeXml(bytes: Buffer): boolean {
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) return true; // UTF-16 BOM
   const head = bytes.toString('latin1', 0, Math.min(bytes.length, 512)).replace(/^\xef\xbb\xbf/, '').trimStart();
-  return /^<(\?xml|!--|[A-Za-z_])/.test(head);
+  return /^<(\?xml|!--|!doctype|[A-Za-z_])/i.test(head);
 }
 
 function gunzip(bytes: Buffer, max: number): UnpackResult {
