@@ -380,6 +380,7 @@ export const CONFIG_SCHEMA: Extract<SettingType, { kind: 'object' }> = {
       type: { kind: 'object', fields: [
         { key: 'servers', type: { kind: 'list', of: dnsServer }, default: [], defaultDoc: '$MAILFLOW_DNS, then /etc/resolv.conf', doc: 'DNS servers (host[:port]) for MX, SPF and the rest.' },
         { key: 'timeoutMs', type: { kind: 'duration', minMs: 1 }, defaultDoc: 'the resolver\'s default', doc: 'Per-query timeout.' },
+        { key: 'errorCacheSeconds', type: { kind: 'integer', min: 0, max: 300 }, default: 5, doc: 'Seconds a DNS failure (timeout, SERVFAIL) is remembered, so a resolver that is down costs one timeout per name, not one per message (RFC 2308 §7); 0 turns it off.' },
       ] },
       default: {},
       doc: 'DNS resolution.',

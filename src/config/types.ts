@@ -72,7 +72,7 @@ export interface MailflowConfig {
   outboundTls: OutboundTlsSettings;
   tlsRpt: { enabled: boolean; organizationName?: string; contactInfo?: string; submitter?: string; send: boolean; keepDays: number; from?: string };
   bareLineEndings: 'reject' | 'normalize';
-  dns: { servers: string[]; timeoutMs?: number };
+  dns: { servers: string[]; timeoutMs?: number; errorCacheSeconds: number };
   delivery: {
     paused: boolean;
     outboundPort: number;

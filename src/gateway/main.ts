@@ -96,6 +96,7 @@ export async function startGateway(options: GatewayMainOptions): Promise<Running
     const resolver = options.resolver ?? createResolver({
       servers: resolveServerList({ flags: config.dns.servers, env: (options.env ?? process.env).MAILFLOW_DNS }),
       ...(config.dns.timeoutMs === undefined ? {} : { timeoutMs: config.dns.timeoutMs }),
+      cache: { errorTtlSeconds: config.dns.errorCacheSeconds },
     });
 
     // Signing keys are read first: a key that cannot sign stops the start with its file named.

@@ -29,7 +29,7 @@ export interface CreateResolverOptions {
   /** Tries per server (default DEFAULT_ATTEMPTS). */
   attempts?: number;
   /** true (default) for a cache with default size, false for none, or its size. */
-  cache?: boolean | { maxEntries?: number };
+  cache?: boolean | { maxEntries?: number; errorTtlSeconds?: number };
   /** The clock the cache counts TTLs with (default the system clock). */
   clock?: Clock;
 }
@@ -49,6 +49,7 @@ export function createResolver(options: CreateResolverOptions): DnsResolver {
   if (cache === false) return wire;
   return new CachingResolver(wire, {
     ...(cache === true || cache.maxEntries === undefined ? {} : { maxEntries: cache.maxEntries }),
+    ...(cache === true || cache.errorTtlSeconds === undefined ? {} : { errorTtlSeconds: cache.errorTtlSeconds }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
 }

@@ -169,3 +169,24 @@ void test('an upstream that throws yields servfail, not a rejection, and is not 
 void test('bad options are rejected when the cache is built', () => {
   assert.throws(() => new CachingResolver(new ScriptedResolver(), { maxEntries: 0 }), DnsCacheOptionsError);
 });
+
+void test('errors are cached only when asked, for errorTtlSeconds (RFC 2308 §7), and never longer than 300 s', async () => {
+  const clock = new ManualClock(1_000_000);
+  const upstream = new ScriptedResolver();
+  upstream.answers.set('down.example/TXT', { kind: 'error', error: 'timeout', detail: 'no answer' });
+  const plain = new CachingResolver(upstream, { clock });
+  await plain.resolve('down.example', 'TXT');
+  await plain.resolve('down.example', 'TXT');
+  assert.equal(upstream.calls, 2, 'default: each query asks again');
+  const cached = new CachingResolver(upstream, { clock, errorTtlSeconds: 5 });
+  const first = await cached.resolve('down.example', 'TXT');
+  clock.advance(4_999);
+  assert.equal(await cached.resolve('down.example', 'TXT'), first);
+  assert.equal(upstream.calls, 3);
+  clock.advance(1);
+  upstream.answers.set('down.example/TXT', { kind: 'records', records: [{ type: 'TXT', data: ['up again'], ttl: 60 }], secure: false, cnames: [] } as unknown as DnsAnswer);
+  assert.equal((await cached.resolve('down.example', 'TXT')).kind, 'records', 'after the error TTL the network is asked again');
+  assert.equal(upstream.calls, 4);
+  assert.throws(() => new CachingResolver(upstream, { errorTtlSeconds: 301 }), DnsCacheOptionsError);
+  assert.throws(() => new CachingResolver(upstream, { errorTtlSeconds: -1 }), DnsCacheOptionsError);
+});

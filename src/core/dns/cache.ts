@@ -1,5 +1,5 @@
 // A caching DnsResolver that wraps any other one: positive answers live for the RRset's TTL, negative
-// answers (nxdomain, nodata) for their RFC 2308 TTL, errors are never cached, and concurrent identical
+// answers (nxdomain, nodata) for their RFC 2308 TTL, errors only when asked (errorTtlSeconds), and concurrent identical
 // queries share one upstream query. Pure: time comes from the injected Clock, nothing here opens a socket.
 //
 // Hot path (SPF evaluation benchmarks): a hit is one Map lookup plus an LRU touch, and returns the stored
@@ -24,10 +24,19 @@ export const MAX_NEGATIVE_TTL = 10_800;
  * cached for long; a few seconds still saves the repeated lookups of one SPF or DMARC evaluation. */
 export const DEFAULT_NEGATIVE_TTL = 5;
 
+/** Longest an error answer may be cached when asked to (RFC 2308 §7.1/§7.2: server failures, dead servers). */
+export const MAX_ERROR_TTL = 300;
+
 export interface CacheOptions {
   /** Bound on cached answers; the least recently used is evicted first. Default DEFAULT_CACHE_ENTRIES. */
   maxEntries?: number;
   clock?: Clock;
+  /**
+   * Seconds to keep an error answer (servfail, timeout, refused…) so that, while a resolver is down, each
+   * name costs one timeout rather than one per query (RFC 2308 §7 allows up to five minutes). Default 0: errors
+   * are not cached.
+   */
+  errorTtlSeconds?: number;
 }
 
 export interface CacheStats {
@@ -54,6 +63,7 @@ export class CachingResolver implements DnsResolver {
   private readonly inFlight = new Map<string, Promise<DnsAnswer>>();
   private readonly maxEntries: number;
   private readonly clock: Clock;
+  private readonly errorTtl: number;
   private readonly counters = { hits: 0, misses: 0, coalesced: 0, evictions: 0 };
 
   /** Wraps `upstream`; throws DnsCacheOptionsError when maxEntries is not a positive integer. */
@@ -67,6 +77,11 @@ export class CachingResolver implements DnsResolver {
     }
     this.maxEntries = maxEntries;
     this.clock = options.clock ?? systemClock;
+    const errorTtl = options.errorTtlSeconds ?? 0;
+    if (!Number.isFinite(errorTtl) || errorTtl < 0 || errorTtl > MAX_ERROR_TTL) {
+      throw new DnsCacheOptionsError(`errorTtlSeconds must be 0 to ${MAX_ERROR_TTL}, got ${String(errorTtl)}`);
+    }
+    this.errorTtl = errorTtl;
   }
 
   /**
@@ -123,7 +138,7 @@ export class CachingResolver implements DnsResolver {
   }
 
   private store(key: string, answer: DnsAnswer): void {
-    const ttl = cacheTtl(answer);
+    const ttl = answer.kind === 'error' ? this.errorTtl : cacheTtl(answer);
     if (ttl <= 0) return;
     this.entries.delete(key);
     this.entries.set(key, { answer, expiresAt: this.clock.now() + ttl * 1000 });
