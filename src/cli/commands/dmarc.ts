@@ -21,6 +21,7 @@ import { printJson } from '../output.js';
 import { buildContext, type GlobalOptions } from '../context.js';
 import { UsageError } from '../errors.js';
 import { parseDmarcMode } from '../option-values.js';
+import { registerDmarcReportCommand } from './dmarc-report.js';
 
 interface CheckOptions {
   mode?: string;
@@ -29,7 +30,7 @@ interface CheckOptions {
 
 /** Registers the `dmarc` and `psl` command groups on the program. */
 export function registerDmarcCommands(program: Command, io: CliIO): void {
-  const dmarc = program.command('dmarc').description('DMARC (RFC 9989, RFC 7489 mode): discover and check policies');
+  const dmarc = program.command('dmarc').description('DMARC (RFC 9989, RFC 7489 mode): discover and check policies, read aggregate reports');
 
   dmarc
     .command('check')
@@ -52,6 +53,8 @@ export function registerDmarcCommands(program: Command, io: CliIO): void {
       }
       io.stdout(renderCheck(normal.value, mode, discovery, org));
     });
+
+  registerDmarcReportCommand(dmarc, io);
 
   const psl = program.command('psl').description('the Public Suffix List data file (used by DMARC RFC 7489 mode)');
   psl
