@@ -101,8 +101,10 @@ export const LOOPBACK_LISTENERS = `listeners:
 /** The messages in a Maildir's new/ and cur/, as text. */
 export function maildirMessages(dataDir: string, address: string): string[] {
   const base = join(dataDir, 'mailboxes', address);
-  if (!existsSync(base)) return [];
-  return ['new', 'cur'].flatMap((sub) => readdirSync(join(base, sub)).map((f) => readFileSync(join(base, sub, f), 'latin1')));
+  // The delivery may be creating the Maildir right now (tmp/ first, then new/ and cur/): a missing folder is empty.
+  return ['new', 'cur']
+    .filter((sub) => existsSync(join(base, sub)))
+    .flatMap((sub) => readdirSync(join(base, sub)).map((f) => readFileSync(join(base, sub, f), 'latin1')));
 }
 
 /** Polls `check` every 50 ms until it returns true or `timeoutMs` passes. */
