@@ -240,6 +240,17 @@ const tlsRpt: SettingType = {
   ],
 };
 
+/** `inboundAuth.reports`: DMARC aggregate reports about verified inbound mail (src/gateway/reports). */
+const dmarcReports: SettingType = {
+  kind: 'object',
+  fields: [
+    { key: 'enabled', type: { kind: 'boolean' }, default: true, doc: 'With inboundAuth.enabled: record each verified message (in the queue database), and after each UTC day write RFC 9990 reports under DATA_DIR/dmarc-reports/ and mail them to the rua addresses of the domains\' DMARC records.' },
+    { key: 'orgName', type: { kind: 'string' }, defaultDoc: 'the hostname', doc: 'org_name in our reports.' },
+    { key: 'email', type: reportAddress, defaultDoc: 'dmarc-noreply@HOSTNAME', doc: 'email in our reports, and the From of report mail (DKIM-signed with the dkimSigning keys of its domain).' },
+    { key: 'keepDays', type: { kind: 'integer', min: 1, max: 3650 }, default: 90, doc: 'Days finished report files are kept in DATA_DIR/dmarc-reports/sent and unsent.' },
+  ],
+};
+
 /** `inboundAuth`: what the inbound DATA stage checks and enforces (src/gateway/auth, docs/gateway.md). */
 const inboundAuth: SettingType = {
   kind: 'object',
@@ -256,6 +267,7 @@ const inboundAuth: SettingType = {
     { key: 'trustedArcSealers', type: { kind: 'list', of: domain }, default: [], doc: 'ARC sealers (ARC-Seal d=) whose results we believe: a DMARC failure of mail they forwarded and sealed is not enforced when their seal shows a pass (RFC 8617 §7.2).' },
     { key: 'trustedHops', type: { kind: 'list', of: network }, default: [], doc: 'Filters in front of us (IP addresses or CIDR networks): SPF is checked against the first hop outside them, read from their Received fields.' },
     { key: 'dmarcMode', type: { kind: 'enum', values: ['rfc9989', 'rfc7489'] }, default: 'rfc9989', doc: 'DMARC policy discovery: the RFC 9989 DNS tree walk, or RFC 7489 with the shipped Public Suffix List.' },
+    { key: 'reports', type: dmarcReports, default: {}, doc: 'DMARC aggregate reports (RFC 9990) about the inbound mail we verify (docs/gateway.md).' },
   ],
 };
 

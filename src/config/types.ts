@@ -53,6 +53,8 @@ export interface InboundAuthConfigSettings {
   trustedArcSealers: string[];
   trustedHops: string[];
   dmarcMode: 'rfc9989' | 'rfc7489';
+  /** DMARC aggregate reports (RFC 9990) about verified inbound mail. */
+  reports: { enabled: boolean; orgName?: string; email?: string; keepDays: number };
 }
 
 export interface MailflowConfig {

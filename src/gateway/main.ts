@@ -7,6 +7,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { join, resolve as resolvePath } from 'node:path';
 import { QUEUE_DB_FILE, SqliteQueueStore } from '../adapters/storage/sqlite/queue-store.js';
 import { SqliteTlsRptCollector } from '../adapters/storage/sqlite/tlsrpt-store.js';
+import { SqliteDmarcRecordStore } from '../adapters/storage/sqlite/dmarc-store.js';
 import { createHttpsFetcher, createHttpsPoster } from '../adapters/https/index.js';
 import { JsonFileMtaStsCache } from '../adapters/mta-sts-cache/index.js';
 import { createResolver, resolveServerList } from '../adapters/dns/index.js';
@@ -22,6 +23,9 @@ import { pruneFinishedReports, scheduleTlsRptSending, sendPendingTlsRptReports }
 import { checkAllConnectorsSpf } from './policy/connectors.js';
 import { withInboundAuth } from './policy/index.js';
 import { inboundAuthParts } from './auth/gateway-parts.js';
+import { dmarcRowFor } from './reports/dmarc-records.js';
+import { sendPendingDmarcReports, writeDailyDmarcReports, type DmarcReportSettings } from './reports/dmarc-report-job.js';
+import { pruneFinishedReports as pruneFinishedDmarcReports, scheduleReportSending, type SendRunResult } from './delivery/report-send-state.js';
 import type { MessageSink } from './message-sink.js';
 import { QueueSink } from './queue/sink.js';
 import { DEFAULT_RETRY_SCHEDULE } from './queue/retry.js';
@@ -70,6 +74,8 @@ export interface RunningGateway {
   store: SqliteQueueStore;
   /** Where our MTA-STS policy is served, and the TXT record to publish (with mtaStsHosting.enabled). */
   mtaStsHosting?: { host: string; port: number; record: string; policy: string };
+  /** DMARC aggregate reports (inboundAuth.reports): run a day's job or a sending pass now (tests, operators). */
+  dmarcReports?: { runDay(dayStart: number): Promise<string[]>; send(): Promise<SendRunResult> };
   /** Graceful: 421 to sessions after their current command, deliveries finish, the queue stays on disk. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -161,7 +167,20 @@ export async function startGateway(options: GatewayMainOptions): Promise<Running
 
     // Listener → (DKIM signing of our outgoing mail) → Received → (inbound authentication: A-R above Received,
     // RFC 8601 §5) → queue.
-    const auth = settings.inboundAuth ? inboundAuthParts(settings.inboundAuth, settings.gateway.listeners, resolver, systemClock) : undefined;
+    const dmarcStore = settings.inboundAuth && config.inboundAuth.reports.enabled
+      ? new SqliteDmarcRecordStore({ path: join(dataDir, QUEUE_DB_FILE), onError: (error) => logger.log('warn', 'dmarc-report-store', { error }) })
+      : undefined;
+    if (dmarcStore) undo.push(() => dmarcStore.close());
+    // Each verdict is counted in memory (flushed every few seconds): the SMTP reply does not wait for a write.
+    const onVerified = dmarcStore && ((outcome: Parameters<typeof dmarcRowFor>[0], ip: string, mailFrom: string) => {
+      try {
+        const row = dmarcRowFor(outcome, ip, mailFrom);
+        if (row) dmarcStore.record(row, systemClock.now());
+      } catch (error) {
+        logger.log('warn', 'dmarc-report-store', { error });
+      }
+    });
+    const auth = settings.inboundAuth ? inboundAuthParts(settings.inboundAuth, settings.gateway.listeners, resolver, systemClock, onVerified) : undefined;
     if (auth === undefined && settings.gateway.listeners.some((l) => l.role === 'inbound')) {
       logger.log('info', 'inbound-auth-off', { message: 'inbound mail is queued without SPF/DKIM/DMARC checks; set inboundAuth.enabled: true on an MX (docs/gateway.md)' });
     }
@@ -169,6 +188,12 @@ export async function startGateway(options: GatewayMainOptions): Promise<Running
     if (outboundTls.collector && settings.tlsRpt) {
       const stopReports = startTlsRptReports({ config, settings, collector: outboundTls.collector, resolver, store, signingKeys, extraCa: settings.outboundTls.extraCa, isLocalDomain: (domain) => local.has(domain.toLowerCase()), wake: () => engine.wake(), logger, queueSink });
       undo.push(stopReports);
+    }
+    let dmarcReports: RunningGateway['dmarcReports'];
+    if (dmarcStore && settings.inboundAuth) {
+      const started = startDmarcReports({ config, store: dmarcStore, dir: join(dataDir, 'dmarc-reports'), mode: settings.inboundAuth.dmarcMode, resolver, queue: store, signingKeys, isLocalDomain: (domain) => local.has(domain.toLowerCase()), wake: () => engine.wake(), logger, queueSink });
+      undo.push(started.stop);
+      dmarcReports = started.handle;
     }
     const received = new ReceivedHeaderSink(auth ? auth.wrapSink(queueSink) : queueSink, config.hostname);
     // Our own outgoing mail is DKIM-signed before the Received field goes on top, as at an originating MTA.
@@ -202,6 +227,7 @@ export async function startGateway(options: GatewayMainOptions): Promise<Running
 
     const running: RunningGateway = {
       ...(mtaSts === undefined ? {} : { mtaStsHosting: mtaSts }),
+      ...(dmarcReports === undefined ? {} : { dmarcReports }),
       dataDir,
       listeners,
       generatedPasswords: settings.generatedPasswords,
@@ -278,6 +304,61 @@ function startTlsRptReports(parts: TlsRptParts): () => Promise<void> {
   return async () => {
     stopDaily();
     await sending?.stop();
+  };
+}
+
+interface DmarcReportParts {
+  config: MailflowConfig;
+  store: SqliteDmarcRecordStore;
+  dir: string;
+  mode: DmarcReportSettings['mode'];
+  resolver: DnsResolver;
+  queue: SqliteQueueStore;
+  signingKeys: DkimSigningKey[];
+  isLocalDomain: (domain: string) => boolean;
+  wake: () => void;
+  logger: GatewayLogger;
+  queueSink: MessageSink;
+}
+
+/**
+ * DMARC aggregate reports (RFC 9990): the daily job (files under DATA_DIR/dmarc-reports/) and their sending to
+ * the mailto: rua URIs, at start for what is unsent, after each day's files and when a retry is due.
+ */
+function startDmarcReports(parts: DmarcReportParts): { stop: () => Promise<void>; handle: NonNullable<RunningGateway['dmarcReports']> } {
+  const { config, logger } = parts;
+  const r = config.inboundAuth.reports;
+  const settings: DmarcReportSettings = { orgName: r.orgName ?? config.hostname, email: r.email ?? `dmarc-noreply@${config.hostname}`, receiver: config.hostname, mode: parts.mode };
+  const fromDomain = settings.email.slice(settings.email.lastIndexOf('@') + 1).toLowerCase();
+  if (keysForDomain(parts.signingKeys, fromDomain).length === 0) {
+    logger.log('warn', 'dmarc-report-unsigned', { from: settings.email, message: `no dkimSigning key for ${fromDomain}: DMARC report mail goes unsigned` });
+  }
+  const log = (level: LogLevel, event: string, fields: Record<string, unknown>) => logger.log(level, event, fields);
+  // DkimSigningSink.sign only signs; the sink it would pass mail to is not used here.
+  const signer = new DkimSigningSink(parts.queueSink, parts.signingKeys, { onError: (error) => logger.log('warn', 'dkim-sign', { error }) });
+  const senderDeps = {
+    dir: parts.dir, resolver: parts.resolver, clock: systemClock, settings, log, queue: parts.queue, hostname: config.hostname,
+    isLocalDomain: parts.isLocalDomain, sign: (data: Buffer) => signer.sign(data), onQueued: parts.wake,
+  };
+  const send = () => sendPendingDmarcReports(senderDeps);
+  const sending = scheduleReportSending(() => systemClock.now(), send, (error) => logger.log('warn', 'dmarc-report-send-failed', { error }));
+  const runDay = async (day: number) => {
+    const written = await writeDailyDmarcReports(day, { dir: parts.dir, store: parts.store, resolver: parts.resolver, settings, log }, systemClock.now());
+    if (written.length > 0) logger.log('info', 'dmarc-reports', { day: new Date(day).toISOString().slice(0, 10), dir: parts.dir, files: written });
+    const pruned = pruneFinishedDmarcReports(parts.dir, systemClock.now(), r.keepDays);
+    if (pruned > 0) logger.log('info', 'dmarc-reports-pruned', { dir: parts.dir, reports: pruned, keepDays: r.keepDays });
+    return written;
+  };
+  const stopDaily = scheduleDailyTlsRpt(() => systemClock.now(), async (day) => {
+    await runDay(day);
+    sending.kick();
+  }, (error) => logger.log('warn', 'dmarc-reports', { error }));
+  return {
+    stop: async () => {
+      stopDaily();
+      await sending.stop();
+    },
+    handle: { runDay, send },
   };
 }
 

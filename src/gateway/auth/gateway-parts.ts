@@ -8,7 +8,7 @@ import type { IncomingMessage, MessageSink } from '../message-sink.js';
 import type { PolicyStage } from '../policy/decision.js';
 import type { DataInput } from '../policy/types.js';
 import { AuthResultsSink } from './sink.js';
-import { InboundAuthResults, inboundAuthStage } from './stage.js';
+import { InboundAuthResults, inboundAuthStage, type InboundAuthStageDeps } from './stage.js';
 import type { InboundAuthSettings } from './types.js';
 
 export interface InboundAuthParts {
@@ -19,13 +19,19 @@ export interface InboundAuthParts {
 }
 
 /** Builds the stage and the sink decorator over one shared results map. */
-export function inboundAuthParts(settings: InboundAuthSettings, listeners: readonly ListenerConfig[], resolver: DnsResolver, clock?: Clock): InboundAuthParts {
+export function inboundAuthParts(
+  settings: InboundAuthSettings,
+  listeners: readonly ListenerConfig[],
+  resolver: DnsResolver,
+  clock?: Clock,
+  onVerified?: InboundAuthStageDeps['onVerified'],
+): InboundAuthParts {
   const results = new InboundAuthResults();
   // Listener names are unique (startSmtpGateway refuses duplicates); a listener's name defaults to its role.
   const inbound = new Set(listeners.filter((l) => l.role === 'inbound').map((l) => l.name ?? l.role));
   const mustBeVerified = (m: IncomingMessage) => inbound.has(m.client.listener) && m.client.authUser === undefined && m.client.connector === undefined;
   return {
-    stage: inboundAuthStage(settings, { resolver, results, ...(clock === undefined ? {} : { clock }) }),
+    stage: inboundAuthStage(settings, { resolver, results, ...(clock === undefined ? {} : { clock }), ...(onVerified === undefined ? {} : { onVerified }) }),
     wrapSink: (next) => new AuthResultsSink(next, { authservId: settings.authservId, results, mustBeVerified }),
   };
 }

@@ -42,6 +42,11 @@ export interface InboundAuthStageDeps {
   resolver: DnsResolver;
   results: InboundAuthResults;
   clock?: Clock;
+  /**
+   * Told of every verdict (refused ones too) for DMARC aggregate reports; must not throw or block (the SMTP
+   * client waits for the reply).
+   */
+  onVerified?: (outcome: InboundAuthOutcome, sourceIp: string, mailFrom: string) => void;
 }
 
 /** Whether a session's mail is checked: inbound listener, no login, no relay connector. */
@@ -69,6 +74,7 @@ export function inboundAuthStage(settings: InboundAuthSettings, deps: InboundAut
       if (!isCheckedSession(session)) return CONTINUE;
       const result = await verifyMessage(data, { ...options, ip: session.client.ip, helo: session.helo, mailFrom: envelope.mailFrom });
       const verdict = decideInbound(result, settings);
+      deps.onVerified?.({ result, verdict }, session.client.ip, envelope.mailFrom);
       if (verdict.action === 'reject') return reject(550, '5.7.1', rejectText(result), verdict.reason);
       if (verdict.action === 'defer') return tempfail(451, '4.4.3', deferText(result), verdict.reason);
       deps.results.set(envelope, { result, verdict });

@@ -9,7 +9,7 @@
 // to 24 hours). When every URI is final the file and its state move to `sent/` (at least one URI took the
 // report: §3 counts that as delivered) or `unsent/` (none did, or the domain has no reporting address).
 
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import type { Clock } from '../../core/clock.js';
@@ -19,19 +19,18 @@ import { parseTlsRptInput } from '../../reports/tlsrpt/parse.js';
 import { tlsRptMail } from '../../reports/tlsrpt/generate.js';
 import type { TlsRptReport } from '../../reports/tlsrpt/types.js';
 import { lookupTlsRpt, MAX_RUA_URIS } from '../../transport/tlsrpt/record.js';
-import type { QueueStore } from '../queue/types.js';
-import { newQueueId } from '../queue/ids.js';
-import { parsePath } from '../smtp/address.js';
-import type { TraceEventInput, TraceStore } from '../trace/types.js';
+import type { TraceEventInput } from '../trace/types.js';
 import type { LogLevel } from '../process/log.js';
+import {
+  finish, mailtoAddress, newState, nextRetry, queueReportMail, readState, recordAttempt, scheduleReportSending, STATE_SUFFIX, writeState,
+  type Attempt, type ReportQueue, type SendRunResult, type UriState,
+} from './report-send-state.js';
 
-/** Where finished reports go: taken by at least one URI, or by none. */
-export const SENT_DIR = 'sent';
-export const UNSENT_DIR = 'unsent';
-/** Waits after the 1st, 2nd, … failed attempt at a URI (RFC 8460 §5.5: "exponential backoff"). */
-export const RETRY_DELAYS_MS: readonly number[] = [5 * 60_000, 30 * 60_000, 2 * 3600_000, 6 * 3600_000];
-/** RFC 8460 §5.5: redelivery is attempted "for up to 24 hours after the initial attempt". */
-export const GIVE_UP_AFTER_MS = 24 * 3600_000;
+// The state, retry and scheduling pieces live in report-send-state.ts (shared with DMARC reports).
+export { GIVE_UP_AFTER_MS, mailtoAddress, nextRetry, pruneFinishedReports, RETRY_DELAYS_MS, SENT_DIR, UNSENT_DIR, type ReportSendState, type SendRunResult, type UriState } from './report-send-state.js';
+/** The TLS-RPT name of scheduleReportSending. */
+export const scheduleTlsRptSending = scheduleReportSending;
+
 /**
  * URIs a report goes to. RFC 8460 sets no limit; the record parser keeps the first MAX_RUA_URIS (10) and so do
  * we here, so a record listing hundreds cannot turn one report into hundreds of POSTs and mails.
@@ -44,49 +43,13 @@ export const MAX_RESPONSE_BYTES = 64 * 1024;
 /** Report files larger than this are not sent (ours are far smaller: the collector caps failure details). */
 export const MAX_REPORT_FILE_BYTES = 16 * 1024 * 1024;
 
-const STATE_SUFFIX = '.state.json';
-const STATE_VERSION = 1;
-
-/** One rua URI of a report and what became of it. */
-export interface UriState {
-  uri: string;
-  scheme: 'mailto' | 'https';
-  status: 'pending' | 'sent' | 'failed';
-  attempts: number;
-  /** Due again at (pending URIs that failed before). */
-  nextAttemptAt?: number;
-  lastError?: string;
-  /** mailto: the queue id of the report mail. https: the status that accepted it. */
-  outcome?: string;
-  /**
-   * mailto: the queue id chosen (and saved) before the mail was queued: a run after a crash that finds this id
-   * in the queue or the trace counts the URI as sent instead of queuing a second report mail.
-   */
-  queueId?: string;
-  doneAt?: number;
-}
-
-/** `<file>.state.json`. */
-export interface ReportSendState {
-  version: number;
-  policyDomain: string;
-  /** When the sender first looked at the report (the §5.5 24 hours run from here). */
-  firstSeenAt: number;
-  /** Set once the `_smtp._tls` lookup answered. */
-  rua?: UriState[];
-  /** The record said nothing usable (no record, several, invalid): nothing to send. */
-  none?: { reason: string; detail: string };
-  /** A failed lookup (DNS error), retried like a URI. */
-  lookup?: { attempts: number; nextAttemptAt: number; lastError: string };
-}
-
 export interface TlsRptSenderDeps {
   /** DATA_DIR/tlsrpt. */
   dir: string;
   resolver: DnsResolver;
   poster: HttpsPoster;
   /** Where report mail goes; `get` and `queryTrace` tell whether a mail queued before a crash is there. */
-  queue: Pick<QueueStore, 'enqueue' | 'get'> & Partial<Pick<TraceStore, 'queryTrace'>>;
+  queue: ReportQueue;
   clock: Clock;
   /** The report mail's From (RFC 8460 §5.3: DKIM-signed by the reporting domain). */
   from: string;
@@ -101,13 +64,6 @@ export interface TlsRptSenderDeps {
   /** Told after a report mail was queued (wakes the delivery engine). */
   onQueued?: () => void;
   log: (level: LogLevel, event: string, fields: Record<string, unknown>) => void;
-}
-
-export interface SendRunResult {
-  /** Reports still waiting for a retry. */
-  pending: number;
-  /** The earliest retry among them. */
-  nextDueAt?: number;
 }
 
 /**
@@ -140,7 +96,7 @@ async function sendOne(file: string, deps: TlsRptSenderDeps): Promise<number | u
     finish(deps.dir, file, 'unsent');
     return undefined;
   }
-  const state = readState(`${path}${STATE_SUFFIX}`) ?? { version: STATE_VERSION, policyDomain: loaded.policyDomain, firstSeenAt: now };
+  const state = readState(`${path}${STATE_SUFFIX}`) ?? newState(loaded.policyDomain, now);
   const save = (): void => writeState(`${path}${STATE_SUFFIX}`, state);
 
   if (state.rua === undefined && state.none === undefined) {
@@ -174,7 +130,7 @@ async function sendOne(file: string, deps: TlsRptSenderDeps): Promise<number | u
   await Promise.all(
     due.map(async (u) => {
       const outcome = u.scheme === 'https' ? await postReport(u.uri, loaded.gzip, deps) : await mailReport(u, loaded, file, deps, save);
-      record(u, outcome, state, deps);
+      recordAttempt(u, outcome, state, deps.clock.now(), deps.log, 'tlsrpt');
       saving = saving.then(save);
       await saving;
     }),
@@ -186,41 +142,6 @@ async function sendOne(file: string, deps: TlsRptSenderDeps): Promise<number | u
   return undefined;
 }
 
-/** What one attempt at one URI gave: sent, a failure to retry, or a failure that will not get better. */
-type Attempt = { ok: true; outcome: string; fields?: Record<string, unknown> } | { ok: false; permanent: boolean; error: string };
-
-function record(u: UriState, attempt: Attempt, state: ReportSendState, deps: TlsRptSenderDeps): void {
-  const now = deps.clock.now();
-  u.attempts++;
-  const base = { domain: state.policyDomain, uri: u.uri, attempts: u.attempts };
-  if (attempt.ok) {
-    u.status = 'sent';
-    u.outcome = attempt.outcome;
-    u.doneAt = now;
-    delete u.nextAttemptAt;
-    deps.log('info', 'tlsrpt-sent', { ...base, outcome: attempt.outcome, ...attempt.fields });
-    return;
-  }
-  u.lastError = attempt.error;
-  const retryAt = attempt.permanent ? undefined : nextRetry(u.attempts, now, state.firstSeenAt);
-  if (retryAt === undefined) {
-    u.status = 'failed';
-    u.doneAt = now;
-    delete u.nextAttemptAt;
-    deps.log('warn', 'tlsrpt-send-failed', { ...base, outcome: 'gave-up', message: attempt.error });
-  } else {
-    u.nextAttemptAt = retryAt;
-    deps.log('warn', 'tlsrpt-send-failed', { ...base, outcome: 'retry', retryAt: new Date(retryAt).toISOString(), message: attempt.error });
-  }
-}
-
-/** When to try again after `attempts` failures, or undefined when it is time to give up. */
-export function nextRetry(attempts: number, now: number, firstSeenAt: number): number | undefined {
-  const delay = RETRY_DELAYS_MS[attempts - 1];
-  if (delay === undefined) return undefined;
-  const at = now + delay;
-  return at - firstSeenAt > GIVE_UP_AFTER_MS ? undefined : at;
-}
 
 /** RFC 8460 §5.4: POST the gzip'd report; any 2xx is a receipt. Redirects are not followed. */
 async function postReport(uri: string, gzip: Buffer, deps: TlsRptSenderDeps): Promise<Attempt> {
@@ -257,73 +178,22 @@ export function reportUrl(uri: string): string | { error: string } {
   return url.href;
 }
 
-/**
- * The address of a `mailto:` rua (RFC 6068): the part before `?` percent-decoded, one plain ASCII mailbox.
- * Header fields in the URI (`?subject=…`, `?bcc=…`) are ignored; anything that decodes to CR, LF, a comma,
- * angle brackets or a quoted local part is refused, so a record cannot add recipients or header fields.
- */
-export function mailtoAddress(uri: string): string | { error: string } {
-  if (!/^mailto:/i.test(uri)) return { error: `not a mailto: URI: ${uri.slice(0, 80)}` };
-  const raw = uri.slice(7).split('?')[0] ?? '';
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(raw);
-  } catch {
-    return { error: 'bad percent-encoding in the mailto: address' };
-  }
-  if (/[\x00-\x20\x7f,<>"()\\;]/.test(decoded) || /[^\x21-\x7e]/.test(decoded)) return { error: 'the mailto: address has characters a plain address cannot have' };
-  const parsed = parsePath(decoded, false);
-  if (!parsed.ok || parsed.kind !== 'mailbox' || parsed.mailbox.isLiteral) return { error: `not a usable address: ${decoded.slice(0, 80)}` };
-  return parsed.mailbox.address;
-}
 
-/** Whether the report mail with this id was queued already (it is in the queue, or its trail is). */
-async function alreadyQueued(id: string, deps: TlsRptSenderDeps): Promise<boolean> {
-  if ((await deps.queue.get(id)) !== undefined) return true;
-  return deps.queue.queryTrace !== undefined && (await deps.queue.queryTrace({ id })).length > 0;
-}
 
-/**
- * RFC 8460 §5.3: the report as a multipart/report mail, DKIM-signed, queued for delivery. The queue id is
- * chosen and saved first (`persist`), so a crash between queuing and saving the outcome cannot queue it twice.
- */
+/** RFC 8460 §5.3: the report as a multipart/report mail, DKIM-signed, queued for delivery (exactly once). */
 async function mailReport(u: UriState, report: LoadedReport, file: string, deps: TlsRptSenderDeps, persist: () => void): Promise<Attempt> {
   const to = mailtoAddress(u.uri);
   if (typeof to !== 'string') return { ok: false, permanent: true, error: to.error };
-  if (u.queueId !== undefined && (await alreadyQueued(u.queueId, deps))) {
-    return { ok: true, outcome: `queued ${u.queueId}`, fields: { queueId: u.queueId, recovered: true } };
-  }
   const now = deps.clock.now();
-  u.queueId ??= newQueueId(now);
-  persist();
-  let data: Buffer;
-  try {
-    data = tlsRptMail({ report: report.report, submitter: deps.submitter, policyDomain: report.policyDomain, from: deps.from, to, date: now, gzip: report.gzip, filename: file });
-  } catch (error) {
-    return { ok: false, permanent: true, error: `cannot build the report mail: ${(error as Error).message}` };
-  }
-  const signed = deps.sign ? await deps.sign(data) : { data, event: { kind: 'policy' as const, data: { stage: 'dkim-sign', decision: 'unsigned', reason: 'no signer' } } };
-  const toDomain = to.slice(to.lastIndexOf('@') + 1);
-  try {
-    const { id } = await deps.queue.enqueue({
-      id: u.queueId,
-      // The null reverse-path: an automated report must not draw bounces (nothing would read them).
-      envelope: { mailFrom: '', recipients: [{ address: to }], body: '7BIT', smtputf8: false },
-      client: { ip: '127.0.0.1', port: 0, helo: deps.hostname, listener: 'tlsrpt' },
-      receivedAt: now,
-      data: signed.data,
-      direction: deps.isLocalDomain?.(toDomain) === true ? 'inbound' : 'outbound',
-      kind: 'mail',
-      // RFC 8460 §3: delivered despite TLS failures, and not counted in our next report.
-      tlsReport: true,
-      traceEvents: [{ kind: 'policy', data: { stage: 'tlsrpt', decision: 'report', policyDomain: report.policyDomain, reportId: report.report.reportId, file } }, signed.event],
-    });
-    deps.onQueued?.();
-    const dkim = signed.event.data.decision === 'signed' ? 'signed' : 'unsigned';
-    return { ok: true, outcome: `queued ${id}`, fields: { queueId: id, dkim, ...(dkim === 'unsigned' ? { dkimReason: signed.event.data.reason } : {}) } };
-  } catch (error) {
-    return { ok: false, permanent: false, error: `enqueue failed: ${(error as Error).message}` };
-  }
+  return queueReportMail(u, {
+    to,
+    now,
+    build: () => tlsRptMail({ report: report.report, submitter: deps.submitter, policyDomain: report.policyDomain, from: deps.from, to, date: now, gzip: report.gzip, filename: file }),
+    listener: 'tlsrpt',
+    // RFC 8460 §3: delivered despite TLS failures, and not counted in our next report.
+    tlsReport: true,
+    traceEvent: { kind: 'policy', data: { stage: 'tlsrpt', decision: 'report', policyDomain: report.policyDomain, reportId: report.report.reportId, file } },
+  }, deps, persist);
 }
 
 interface LoadedReport {
@@ -344,101 +214,5 @@ function readReport(path: string, file: string): LoadedReport | { ok: false; det
   return { ok: true, policyDomain, report: parsed.value, gzip };
 }
 
-function readState(path: string): ReportSendState | undefined {
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
-    return undefined;
-  }
-  const s = data as Partial<ReportSendState>;
-  if (typeof s !== 'object' || s === null || s.version !== STATE_VERSION || typeof s.policyDomain !== 'string' || typeof s.firstSeenAt !== 'number') return undefined;
-  return s as ReportSendState;
-}
 
-function writeState(path: string, state: ReportSendState): void {
-  writeFileSync(`${path}.tmp`, `${JSON.stringify(state, null, 1)}\n`);
-  renameSync(`${path}.tmp`, path);
-}
 
-/** Moves a finished report and its state into `sent/` or `unsent/`. */
-function finish(dir: string, file: string, where: 'sent' | 'unsent'): void {
-  const target = join(dir, where === 'sent' ? SENT_DIR : UNSENT_DIR);
-  mkdirSync(target, { recursive: true });
-  const state = join(dir, `${file}${STATE_SUFFIX}`);
-  if (existsSync(state)) renameSync(state, join(target, `${file}${STATE_SUFFIX}`));
-  renameSync(join(dir, file), join(target, file));
-}
-
-/**
- * Runs `run` now, whenever `kick()` is called, and again at the time its last result asks for (timers are
- * unref'd). One run at a time: a kick during a run runs once more after it. `stop()` waits for a run in progress.
- */
-export function scheduleTlsRptSending(
-  now: () => number,
-  run: () => Promise<SendRunResult>,
-  onError: (error: unknown) => void,
-): { kick(): void; stop(): Promise<void> } {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let again = false;
-  let stopped = false;
-  const start = (): void => {
-    if (stopped) return;
-    if (running !== undefined) {
-      again = true;
-      return;
-    }
-    clearTimeout(timer);
-    running = run().then(
-      (result) => {
-        if (result.nextDueAt !== undefined && !stopped) {
-          timer = setTimeout(start, Math.max(0, result.nextDueAt - now()));
-          timer.unref();
-        }
-      },
-      onError,
-    ).finally(() => {
-      running = undefined;
-      if (again) {
-        again = false;
-        start();
-      }
-    });
-  };
-  start();
-  return {
-    kick: start,
-    stop: async () => {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
-}
-
-/**
- * Deletes finished report files (and their state files) in `sent/` and `unsent/` last changed more than
- * `keepDays` ago; returns how many reports went. Unfinished reports in `dir` itself are never touched.
- */
-export function pruneFinishedReports(dir: string, now: number, keepDays: number): number {
-  const cutoff = now - keepDays * 86_400_000;
-  let pruned = 0;
-  for (const where of [SENT_DIR, UNSENT_DIR]) {
-    const sub = join(dir, where);
-    if (!existsSync(sub)) continue;
-    for (const name of readdirSync(sub)) {
-      const path = join(sub, name);
-      let mtime: number;
-      try {
-        mtime = statSync(path).mtimeMs;
-      } catch {
-        continue;
-      }
-      if (mtime >= cutoff) continue;
-      rmSync(path, { force: true });
-      if (!name.endsWith(STATE_SUFFIX)) pruned++;
-    }
-  }
-  return pruned;
-}

@@ -9,6 +9,7 @@
 import Database from 'better-sqlite3';
 import { MAX_FAILURE_DETAILS } from '../../../reports/tlsrpt/collector.js';
 import type { TlsRptCollector, TlsRptFailureDetail, TlsRptPolicyRef, TlsRptPolicyResult, TlsSessionOutcome } from '../../../reports/tlsrpt/types.js';
+import { domainsWithRows } from './report-days.js';
 
 const DAY_MS = 86_400_000;
 /** How often summed outcomes are written. */
@@ -135,8 +136,7 @@ export class SqliteTlsRptCollector implements TlsRptCollector {
 
   domains(start: number, end: number): Promise<string[]> {
     this.flush();
-    const rows = this.db.prepare('SELECT DISTINCT policy_domain AS d FROM tlsrpt_sessions WHERE day >= ? AND day < ? ORDER BY d').all(start, end) as { d: string }[];
-    return Promise.resolve(rows.map((r) => r.d));
+    return Promise.resolve(domainsWithRows(this.db, 'tlsrpt_sessions', start, end));
   }
 
   collect(policyDomain: string, start: number, end: number): Promise<TlsRptPolicyResult[]> {
