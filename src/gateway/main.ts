@@ -38,9 +38,8 @@ import { DkimSigningSink, keysForDomain, loadDkimSigningKeys, type DkimSigningKe
 import { selfAddressCheck } from './delivery/self-addresses.js';
 import { startTracePruning } from './trace/retention.js';
 import { startMtaStsHosting, type MtaStsHosting } from './mta-sts-host.js';
-import { sniContexts } from './smtp/sni.js';
+import { serverTls } from './smtp/runtime.js';
 import type { GatewayConfig } from './config-types.js';
-import { createSecureContext } from 'node:tls';
 import { resolveSettings, type GeneratedSecret } from './process/settings.js';
 
 /** How long a graceful stop lets SMTP sessions finish before it drops them (then the queue keeps the mail). */
@@ -416,9 +415,7 @@ export function firstMessageCommand(config: MailflowConfig, listeners: BoundList
 async function startMtaStsHostingFor(config: MailflowConfig, gateway: GatewayConfig): Promise<MtaStsHosting> {
   const tls = gateway.tls;
   if (tls === undefined) throw new TypeError('mtaStsHosting: needs a server certificate (tls)');
-  const contextFor = tls.sni !== undefined && tls.sni.length > 0
-    ? sniContexts(tls.sni, createSecureContext({ key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' }), { minVersion: 'TLSv1.2' })
-    : undefined;
+  const { contextFor } = serverTls(tls, false);
   const h = config.mtaStsHosting;
   return startMtaStsHosting(
     { host: h.host, port: h.port, mode: h.mode, mx: h.mx ?? [config.hostname], maxAgeSeconds: h.maxAgeSeconds },

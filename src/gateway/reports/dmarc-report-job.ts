@@ -14,6 +14,7 @@ import { discoverDmarcPolicy, organizationalDomain } from '../../auth/dmarc/disc
 import type { Clock } from '../../core/clock.js';
 import type { DnsResolver } from '../../core/dns/types.js';
 import { generateDmarcReport } from '../../reports/dmarc/generate.js';
+import { reportMail } from '../../reports/report-mail.js';
 import { parseDmarcReport } from '../../reports/dmarc/parse.js';
 import type { DmarcAggregateReport } from '../../reports/dmarc/types.js';
 import {
@@ -208,30 +209,14 @@ export async function externalDestinationAllowed(policyDomain: string, ruaDomain
 
 /** RFC 9990 §3.2: the report as a MIME mail, the gzip'd XML attached as application/gzip. */
 export function dmarcReportMail(input: { report: DmarcAggregateReport; gzip: Buffer; filename: string; from: string; to: string; submitter: string; policyDomain: string; date: number }): Buffer {
-  const boundary = `dmarc-${randomBytes(12).toString('hex')}`;
-  const reportId = input.report.metadata.reportId;
-  for (const value of [input.from, input.to, input.submitter, input.policyDomain, reportId, input.filename]) {
-    if (/[\r\n"\\]/.test(value)) throw new RangeError('dmarcReportMail: header values cannot contain CR, LF, a quote or a backslash');
-  }
-  const lines = [
-    `From: ${input.from}`,
-    `To: ${input.to}`,
-    `Date: ${new Date(input.date).toUTCString().replace('GMT', '+0000')}`,
-    `Subject: Report Domain: ${input.policyDomain} Submitter: ${input.submitter} Report-ID: <${reportId}>`,
-    `Message-ID: <${randomBytes(12).toString('hex')}@${input.submitter}>`,
-    'MIME-Version: 1.0',
-    `Content-Type: multipart/mixed; boundary="${boundary}"`,
-    '',
-    `--${boundary}`,
-    'Content-Type: text/plain; charset="us-ascii"',
-    '',
-    `This is a DMARC aggregate report from ${input.submitter} for ${input.policyDomain} (RFC 9990).`,
-    '',
-    `--${boundary}`,
-    ...[`Content-Type: application/gzip; name="${input.filename}"`, 'Content-Transfer-Encoding: base64', `Content-Disposition: attachment; filename="${input.filename}"`],
-    '',
-    input.gzip.toString('base64').replace(/.{1,76}/g, '$&\r\n').trimEnd(),
-    `\r\n--${boundary}--\r\n`,
-  ];
-  return Buffer.from(lines.join('\r\n'));
+  return reportMail(
+    {
+      from: input.from, to: input.to, date: input.date, policyDomain: input.policyDomain, submitter: input.submitter, reportId: input.report.metadata.reportId,
+      multipart: 'multipart/mixed',
+      boundary: `dmarc-${randomBytes(12).toString('hex')}`,
+      text: `This is a DMARC aggregate report from ${input.submitter} for ${input.policyDomain} (RFC 9990).`,
+      attachment: { contentType: 'application/gzip', filename: input.filename, data: input.gzip },
+    },
+    'dmarcReportMail',
+  );
 }

@@ -85,8 +85,8 @@ export function createGatewayRuntime(config: GatewayConfig, deps: GatewayDeps): 
   };
 }
 
-/** The default server context and, with extra certificates, the SNI chooser. */
-function serverTls(tls: NonNullable<GatewayConfig['tls']>, requestCert: boolean): NonNullable<GatewayRuntime['tls']> {
+/** The default server context and, with extra certificates, the SNI chooser (also used by MTA-STS hosting). */
+export function serverTls(tls: NonNullable<GatewayConfig['tls']>, requestCert: boolean): NonNullable<GatewayRuntime['tls']> {
   const context = createSecureContext({ key: tls.key, cert: tls.cert, ca: tls.clientCa, minVersion: 'TLSv1.2' });
   if (tls.sni === undefined || tls.sni.length === 0) return { context, requestCert };
   return { context, requestCert, contextFor: sniContexts(tls.sni, context, { ...(tls.clientCa === undefined ? {} : { ca: tls.clientCa }), minVersion: 'TLSv1.2' }) };

@@ -2,6 +2,7 @@
 // (§5.3) or an HTTPS POST body (§5.4).
 
 import { randomBytes } from 'node:crypto';
+import { reportMail } from '../report-mail.js';
 import { gzipSync } from 'node:zlib';
 import type { TlsRptFailureDetail, TlsRptPolicyResult, TlsRptReport } from './types.js';
 
@@ -104,39 +105,18 @@ export interface TlsRptMailInput {
 export function tlsRptMail(input: TlsRptMailInput): Buffer {
   const gz = input.gzip ?? gzipTlsRpt(input.report);
   const filename = input.filename ?? tlsRptFilename({ submitter: input.submitter, policyDomain: input.policyDomain, report: input.report, uniqueId: randomBytes(4).toString('hex') });
-  const boundary = input.boundary ?? `tlsrpt-${randomBytes(12).toString('hex')}`;
-  for (const value of [input.submitter, input.policyDomain, input.from, input.to, input.report.reportId]) {
-    if (/[\r\n]/.test(value)) throw new RangeError('tlsRptMail: header values cannot contain CR or LF');
-  }
-  if (/[\r\n"\\]/.test(filename)) throw new RangeError('tlsRptMail: the file name cannot contain CR, LF, a quote or a backslash');
-  const base64 = gz.toString('base64').replace(/.{1,76}/g, '$&\r\n');
-  const lines = [
-    `From: ${input.from}`,
-    `To: ${input.to}`,
-    `Date: ${new Date(input.date).toUTCString().replace('GMT', '+0000')}`,
-    `Subject: Report Domain: ${input.policyDomain} Submitter: ${input.submitter} Report-ID: <${input.report.reportId}>`,
-    `Message-ID: <${input.messageId ?? `${randomBytes(12).toString('hex')}@${input.submitter}`}>`,
-    `TLS-Report-Domain: ${input.policyDomain}`,
-    `TLS-Report-Submitter: ${input.submitter}`,
-    'MIME-Version: 1.0',
-    `Content-Type: multipart/report; report-type="tlsrpt"; boundary="${boundary}"`,
-    '',
-    `--${boundary}`,
-    'Content-Type: text/plain; charset="utf-8"',
-    '',
-    `This is an aggregate TLS report from ${input.submitter} for ${input.policyDomain} (RFC 8460).`,
-    '',
-    `--${boundary}`,
-    `Content-Type: application/tlsrpt+gzip; name="${filename}"`,
-    'Content-Transfer-Encoding: base64',
-    `Content-Disposition: attachment; filename="${filename}"`,
-    '',
-    base64.trimEnd(),
-    '',
-    `--${boundary}--`,
-    '',
-  ];
-  return Buffer.from(lines.join('\r\n'));
+  return reportMail(
+    {
+      from: input.from, to: input.to, date: input.date, policyDomain: input.policyDomain, submitter: input.submitter, reportId: input.report.reportId,
+      ...(input.messageId === undefined ? {} : { messageId: input.messageId }),
+      extraHeaders: [`TLS-Report-Domain: ${input.policyDomain}`, `TLS-Report-Submitter: ${input.submitter}`],
+      multipart: 'multipart/report; report-type="tlsrpt"',
+      boundary: input.boundary ?? `tlsrpt-${randomBytes(12).toString('hex')}`,
+      text: `This is an aggregate TLS report from ${input.submitter} for ${input.policyDomain} (RFC 8460).`,
+      attachment: { contentType: 'application/tlsrpt+gzip', filename, data: gz },
+    },
+    'tlsRptMail',
+  );
 }
 
 /** What to POST to an `https:` rua (RFC 8460 §5.4). */

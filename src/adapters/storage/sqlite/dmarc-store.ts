@@ -8,8 +8,7 @@
 import Database from 'better-sqlite3';
 import type { DmarcReportRecord } from '../../../reports/dmarc/types.js';
 import type { DmarcRecordRow, DmarcRecordStore } from '../../../gateway/reports/dmarc-records.js';
-import { BUSY_TIMEOUT_MS, FLUSH_INTERVAL_MS, MAX_PENDING_ROWS } from './tlsrpt-store.js';
-import { domainsWithRows } from './report-days.js';
+import { domainsWithRows, flushEvery, FLUSH_INTERVAL_MS, MAX_PENDING_ROWS, openCollectorDatabase } from './report-days.js';
 
 const DAY_MS = 86_400_000;
 
@@ -46,17 +45,8 @@ export class SqliteDmarcRecordStore implements DmarcRecordStore {
 
   /** Opens (creating the table if needed) the store on the queue database at `options.path`. */
   constructor(options: SqliteDmarcRecordStoreOptions) {
-    this.db = new Database(options.path);
-    for (const pragma of [`busy_timeout = ${BUSY_TIMEOUT_MS}`, 'journal_mode = WAL', 'synchronous = NORMAL', 'wal_autocheckpoint = 0']) this.db.pragma(pragma);
-    this.db.exec(DDL);
-    this.timer = setInterval(() => {
-      try {
-        this.flush();
-      } catch (error) {
-        options.onError?.(error);
-      }
-    }, options.flushIntervalMs ?? FLUSH_INTERVAL_MS);
-    this.timer.unref();
+    this.db = openCollectorDatabase(options.path, DDL);
+    this.timer = flushEvery(() => this.flush(), options.flushIntervalMs ?? FLUSH_INTERVAL_MS, options.onError);
   }
 
   /** Counts one message; a flush is forced when MAX_PENDING_ROWS distinct rows wait (its failure is thrown). */

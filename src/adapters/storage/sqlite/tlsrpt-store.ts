@@ -9,18 +9,10 @@
 import Database from 'better-sqlite3';
 import { MAX_FAILURE_DETAILS } from '../../../reports/tlsrpt/collector.js';
 import type { TlsRptCollector, TlsRptFailureDetail, TlsRptPolicyRef, TlsRptPolicyResult, TlsSessionOutcome } from '../../../reports/tlsrpt/types.js';
-import { domainsWithRows } from './report-days.js';
+import { domainsWithRows, flushEvery, FLUSH_INTERVAL_MS, MAX_PENDING_ROWS, openCollectorDatabase } from './report-days.js';
 
 const DAY_MS = 86_400_000;
-/** How often summed outcomes are written. */
-export const FLUSH_INTERVAL_MS = 5_000;
-/**
- * How long a flush waits for the queue's writer to release the write lock. Short: better-sqlite3 waits on
- * the event loop's thread, and a flush that gives up keeps its rows pending for the next one.
- */
-export const BUSY_TIMEOUT_MS = 250;
-/** Distinct pending (day, policy, detail) rows held in memory before a flush is forced. */
-export const MAX_PENDING_ROWS = 10_000;
+export { BUSY_TIMEOUT_MS, FLUSH_INTERVAL_MS, MAX_PENDING_ROWS } from './report-days.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS tlsrpt_sessions (
@@ -79,20 +71,8 @@ export class SqliteTlsRptCollector implements TlsRptCollector {
 
   /** Opens (creating the table if needed) the collector on the queue database at `options.path`. */
   constructor(private readonly options: SqliteTlsRptCollectorOptions) {
-    this.db = new Database(options.path);
-    this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('wal_autocheckpoint = 0');
-    this.db.exec(DDL);
-    this.timer = setInterval(() => {
-      try {
-        this.flush();
-      } catch (error) {
-        options.onError?.(error);
-      }
-    }, options.flushIntervalMs ?? FLUSH_INTERVAL_MS);
-    this.timer.unref();
+    this.db = openCollectorDatabase(options.path, DDL);
+    this.timer = flushEvery(() => this.flush(), options.flushIntervalMs ?? FLUSH_INTERVAL_MS, options.onError);
   }
 
   record(outcome: TlsSessionOutcome): Promise<void> {
